@@ -1,0 +1,162 @@
+"""Paper Digest settings.
+
+Every value a deployment may change comes from an environment variable with a
+safe local default, so `make demo` works on a fresh machine with nothing set.
+"""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def envbool(name, default):
+    return os.environ.get(name, default).strip().lower() in ("1", "true", "yes", "on")
+
+
+def envint(name, default):
+    return int(os.environ.get(name, default))
+
+
+def envfloat(name, default):
+    return float(os.environ.get(name, default))
+
+
+# Local data (database, downloaded PDFs, extracted figures) lives under var/
+# unless told otherwise.
+VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-local-development-key")
+DEBUG = envbool("DEBUG", "True")
+ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+SITE_NAME = os.environ.get("SITE_NAME", "Paper Digest")
+SOURCE_CODE_URL = os.environ.get("SOURCE_CODE_URL", "/source/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_q",
+    "papers",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "digest.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "papers.context_processors.site",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "digest.wsgi.application"
+
+# SQLite in WAL mode so the web server and two workers can share it: IMMEDIATE
+# transactions take the write lock up front, so a read-then-write transaction
+# waits for the lock (up to `timeout` seconds) instead of failing with
+# "database is locked".
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("DB_NAME", VAR_DIR / "digest.sqlite3"),
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": envint("DB_TIMEOUT", "20"),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }
+}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "papers": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    },
+}
+
+# --- arXiv -----------------------------------------------------------------
+ARXIV_API_URL = os.environ.get("ARXIV_API_URL", "https://export.arxiv.org/api/query")
+# arXiv asks for one request per 3 seconds from everyone we run, not per process.
+ARXIV_DELAY_SECONDS = envfloat("ARXIV_DELAY_SECONDS", "3")
+ARXIV_TIMEOUT_SECONDS = envfloat("ARXIV_TIMEOUT_SECONDS", "30")
+ARXIV_NUM_RETRIES = envint("ARXIV_NUM_RETRIES", "2")
+
+# --- PDFs ----------------------------------------------------------------------
+PDF_MAX_BYTES = envint("PDF_MAX_BYTES", str(50 * 1024 * 1024))
+PDF_MAX_PAGES = envint("PDF_MAX_PAGES", "80")
+PDF_DOWNLOAD_TIMEOUT_SECONDS = envfloat("PDF_DOWNLOAD_TIMEOUT_SECONDS", "60")
+# Embedded images smaller than this on either side are icons, logos or pieces
+# of a composite figure, not figures on their own.
+FIGURE_MIN_PIXELS = envint("FIGURE_MIN_PIXELS", "120")
+FIGURE_THUMBNAIL_WIDTH = envint("FIGURE_THUMBNAIL_WIDTH", "480")
+
+# --- Summarizers ---------------------------------------------------------------
+# A name from papers.summarizers.BACKENDS or a dotted path to a class.
+SUMMARIZER = os.environ.get("SUMMARIZER", "extractive")
+
+# --- Pipeline --------------------------------------------------------------------
+# A step that fails this many times in a row leaves the paper in "failed" until
+# an editor retries it.
+PAPER_MAX_ATTEMPTS = envint("PAPER_MAX_ATTEMPTS", "3")
+
+# --- django-q2 ---------------------------------------------------------------------
+# `retry` must exceed `timeout`, or a slow paper is handed to a second worker
+# while the first is still on it. A paper's own claim (papers.pipeline) lasts
+# as long as `timeout`, so a retried task after a killed worker can take over.
+Q_TIMEOUT = envint("Q_TIMEOUT", "600")
+Q_CLUSTER = {
+    "name": "digest",
+    "workers": envint("Q_WORKERS", "2"),
+    "timeout": Q_TIMEOUT,
+    "retry": envint("Q_RETRY", str(Q_TIMEOUT + 120)),
+    "max_attempts": envint("Q_MAX_ATTEMPTS", "3"),
+    "orm": "default",
+    "catch_up": False,
+    "save_limit": 250,
+    "sync": envbool("Q_SYNC", "False"),
+    "poll": envfloat("Q_POLL", "0.5"),
+}

@@ -1,0 +1,189 @@
+"""Talking to arXiv: searching with the `arxiv` package and mapping results onto Papers.
+
+Every request to arXiv (API pages and PDFs) goes through `ArxivSession`, which
+waits its turn at the shared pacing point and always sets a timeout.
+"""
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import arxiv
+import requests
+from arxiv import _feed
+from django.conf import settings
+
+from . import pacing
+
+log = logging.getLogger(__name__)
+
+# arxiv.org/abs/2409.02634v2, arxiv.org/abs/quant-ph/9508027v2
+ID_RE = re.compile(r"arxiv\.org/abs/(?P<id>.+?)(?:v(?P<version>\d+))?$")
+URL_RE = re.compile(r"https?://[^\s<>()\[\]{}\"',;]+[^\s<>()\[\]{}\"',;.:!?]")
+CODE_HOSTS = ("github.com", "gitlab.com", "huggingface.co", "bitbucket.org", "codeberg.org")
+PACING_NAME = "arxiv"
+
+
+class ArxivUnavailable(Exception):
+    """arXiv did not answer usefully: an outage, a timeout or an error feed."""
+
+
+class ArxivSession(requests.Session):
+    def request(self, method, url, **kwargs):
+        pacing.wait_turn(PACING_NAME, settings.ARXIV_DELAY_SECONDS)
+        kwargs.setdefault("timeout", settings.ARXIV_TIMEOUT_SECONDS)
+        return super().request(method, url, **kwargs)
+
+
+class ArxivClient(arxiv.Client):
+    """The `arxiv` package's client, pointed at ARXIV_API_URL and paced by us."""
+
+    def __init__(self, page_size=50):
+        # Pacing is ours (shared by all workers), so the client's own delay is off.
+        super().__init__(page_size=page_size, delay_seconds=0, num_retries=settings.ARXIV_NUM_RETRIES)
+        self.query_url_format = settings.ARXIV_API_URL + "?{}"
+        self._session = ArxivSession()
+
+
+def session():
+    return ArxivSession()
+
+
+@dataclass
+class PaperRecord:
+    """The Paper fields that arXiv tells us, before they touch the database."""
+
+    arxiv_id: str
+    version: int
+    title: str
+    authors: list
+    abstract: str
+    comment: str
+    journal_ref: str
+    doi: str
+    primary_category: str
+    categories: list
+    arxiv_published: datetime
+    arxiv_updated: datetime
+    abs_url: str
+    pdf_url: str
+    project_url: str = ""
+    code_url: str = ""
+    affiliations: dict = field(default_factory=dict)
+
+    def fields(self):
+        data = dict(self.__dict__)
+        data.pop("arxiv_id")
+        data.pop("affiliations")
+        return data
+
+
+def is_error_entry(result):
+    """arXiv reports query errors as a feed with one entry titled "Error"."""
+    return "/api/errors" in result.entry_id
+
+
+def split_id(entry_id):
+    match = ID_RE.search(entry_id)
+    if not match:
+        raise ValueError(f"not an arXiv abstract URL: {entry_id!r}")
+    return match["id"], int(match["version"] or 1)
+
+
+def normalize_space(text):
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+def find_links(*texts):
+    """The project page and code repository named in a comment or abstract."""
+    project = code = ""
+    for text in texts:
+        for url in URL_RE.findall(text or ""):
+            host = url.split("/")[2].lower()
+            if any(host == h or host.endswith("." + h) for h in CODE_HOSTS):
+                if not code and not host.endswith("github.io"):
+                    code = url
+            elif not project and "arxiv.org" not in host:
+                project = url
+            if host.endswith("github.io") and not project:
+                project = url
+    return project, code
+
+
+def to_record(result):
+    arxiv_id, version = split_id(result.entry_id)
+    comment = normalize_space(result.comment)
+    abstract = normalize_space(result.summary)
+    project_url, code_url = find_links(comment, abstract)
+    return PaperRecord(
+        arxiv_id=arxiv_id,
+        version=version,
+        title=normalize_space(result.title),
+        authors=[normalize_space(a.name) for a in result.authors],
+        abstract=abstract,
+        comment=comment,
+        journal_ref=normalize_space(result.journal_ref),
+        doi=normalize_space(result.doi),
+        primary_category=result.primary_category or "",
+        categories=list(result.categories),
+        arxiv_published=result.published,
+        arxiv_updated=result.updated,
+        abs_url=f"https://arxiv.org/abs/{arxiv_id}v{version}",
+        pdf_url=(result.pdf_url or f"https://arxiv.org/pdf/{arxiv_id}v{version}").replace("http://", "https://", 1),
+        project_url=project_url,
+        code_url=code_url,
+        affiliations={normalize_space(a.name): a.affiliation for a in result.authors if a.affiliation},
+    )
+
+
+def records_from_results(results, since=None):
+    """Records from arXiv results, newest first, stopping at `since`.
+
+    Raises ArxivUnavailable for an error feed, so no paper is made of it.
+    """
+    records = []
+    for result in results:
+        if is_error_entry(result):
+            raise ArxivUnavailable(f"arXiv answered with an error: {normalize_space(result.summary)}")
+        record = to_record(result)
+        if since and record.arxiv_published < since:
+            break
+        records.append(record)
+    return records
+
+
+def search(query, max_results, since=None, progress=None):
+    """Run an arXiv search and return its records, or raise ArxivUnavailable."""
+    client = ArxivClient(page_size=min(max_results, 100))
+    query_search = arxiv.Search(
+        query=query, max_results=max_results, sort_by=arxiv.SortCriterion.SubmittedDate
+    )
+    results = client.results(query_search)
+    if progress:
+        results = progress(results, total=max_results)
+    try:
+        return records_from_results(results, since=since)
+    except (arxiv.ArxivError, requests.RequestException) as exc:
+        raise ArxivUnavailable(f"arXiv could not be reached: {exc}") from exc
+
+
+def records_from_feed_file(path):
+    """Records from a saved arXiv Atom response (the shipped sample corpus).
+
+    Parsed by the same parser the `arxiv` client uses on live responses.
+    """
+    with open(path, "rb") as fh:
+        feed = _feed.parse(fh.read())
+    if feed.malformed:
+        raise ArxivUnavailable(f"{path}: not an arXiv Atom feed ({feed.error})")
+    return records_from_results(feed.results)
+
+
+def is_reachable(timeout=3.0):
+    """One quick probe, so an offline machine learns it in seconds, not minutes."""
+    try:
+        requests.head(settings.ARXIV_API_URL, timeout=timeout)
+    except requests.RequestException:
+        return False
+    return True

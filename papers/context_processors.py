@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def site(request):
+    return {"SITE_NAME": settings.SITE_NAME, "SOURCE_CODE_URL": settings.SOURCE_CODE_URL}

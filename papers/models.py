@@ -1,0 +1,303 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Language(models.TextChoices):
+    ZH = "zh", "中文"
+    EN = "en", "English"
+
+
+class Topic(models.Model):
+    class Cadence(models.TextChoices):
+        HOURLY = "H", "Hourly"
+        DAILY = "D", "Daily"
+        WEEKLY = "W", "Weekly"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    query = models.TextField(help_text="arXiv search syntax, e.g. abs:\"talking head\" OR ti:avatar")
+    categories = models.CharField(
+        max_length=300, blank=True, help_text="Space-separated arXiv categories, e.g. cs.CV cs.GR"
+    )
+    papers_per_run = models.PositiveIntegerField(default=20)
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ZH)
+    active = models.BooleanField(default=True)
+    cadence = models.CharField(max_length=1, choices=Cadence.choices, default=Cadence.DAILY)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def category_list(self):
+        return self.categories.split()
+
+    def arxiv_query(self):
+        """The topic's query narrowed to its categories, as arXiv search syntax."""
+        query = f"({self.query})"
+        if self.category_list():
+            cats = " OR ".join(f"cat:{c}" for c in self.category_list())
+            query += f" AND ({cats})"
+        return query
+
+    def schedule_name(self):
+        return f"fetch-topic-{self.pk}"
+
+    def save(self, *args, **kwargs):
+        from .tasks import sync_topic_schedule
+
+        super().save(*args, **kwargs)
+        sync_topic_schedule(self)
+
+    def delete(self, *args, **kwargs):
+        from django_q.models import Schedule
+
+        Schedule.objects.filter(name=self.schedule_name()).delete()
+        return super().delete(*args, **kwargs)
+
+
+class FetchRun(models.Model):
+    """One run of a topic's arXiv query, kept so failures are visible in admin."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        OK = "ok", "OK"
+        FAILED = "failed", "Failed"
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="fetch_runs")
+    source = models.CharField(max_length=300)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    found = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["topic", "-started_at"])]
+
+    def __str__(self):
+        return f"{self.topic} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class PaperQuerySet(models.QuerySet):
+    def published(self):
+        """The one definition of what readers may see."""
+        return self.filter(state=Paper.State.PUBLISHED, published_at__lte=timezone.now())
+
+    def needing_work(self):
+        return self.filter(state__in=Paper.WORK_STATES)
+
+
+class Paper(models.Model):
+    class State(models.TextChoices):
+        FETCHED = "fetched", "Fetched"
+        DOWNLOADED = "downloaded", "PDF downloaded"
+        EXTRACTED = "extracted", "Text extracted"
+        SUMMARIZED = "summarized", "Summarized"
+        IN_REVIEW = "in_review", "In review"
+        PUBLISHED = "published", "Published"
+        FAILED = "failed", "Failed"
+        REJECTED = "rejected", "Rejected"
+
+    # States in which the pipeline still has a step to run.
+    WORK_STATES = (State.FETCHED, State.DOWNLOADED, State.EXTRACTED, State.SUMMARIZED)
+
+    arxiv_id = models.CharField(max_length=40, unique=True, help_text="Without the version")
+    version = models.PositiveIntegerField(default=1)
+    title = models.TextField()
+    authors = models.JSONField(default=list, help_text="Names in the paper's order")
+    abstract = models.TextField(blank=True)
+    comment = models.TextField(blank=True)
+    journal_ref = models.TextField(blank=True)
+    doi = models.CharField(max_length=200, blank=True)
+    primary_category = models.CharField(max_length=40, blank=True)
+    categories = models.JSONField(default=list)
+    arxiv_published = models.DateTimeField(null=True, blank=True)
+    arxiv_updated = models.DateTimeField(null=True, blank=True)
+    abs_url = models.URLField(max_length=300)
+    pdf_url = models.URLField(max_length=300)
+    project_url = models.URLField(max_length=500, blank=True)
+    code_url = models.URLField(max_length=500, blank=True)
+    topics = models.ManyToManyField(Topic, related_name="papers", blank=True)
+
+    state = models.CharField(max_length=12, choices=State.choices, default=State.FETCHED)
+    # Where a failed paper stopped, why, and how often that step was tried.
+    failed_step = models.CharField(max_length=20, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # A worker owns the paper until this time; a killed worker's claim lapses.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+
+    pdf_file = models.CharField(max_length=300, blank=True, help_text="Path under MEDIA_ROOT")
+    pdf_bytes = models.PositiveIntegerField(null=True, blank=True)
+    page_count = models.PositiveIntegerField(null=True, blank=True)
+    language = models.CharField(max_length=2, choices=Language.choices, blank=True)
+    # The extracted text by section, and how it was found (see papers.pdf).
+    extraction = models.JSONField(default=dict, blank=True)
+    # Paper-level quality flags, e.g. no extractable text.
+    flags = models.JSONField(default=list, blank=True)
+    flag_score = models.PositiveIntegerField(default=0, help_text="Sum of flag severities")
+
+    fetched_at = models.DateTimeField(default=timezone.now)
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+    extracted_at = models.DateTimeField(null=True, blank=True)
+    summarized_at = models.DateTimeField(null=True, blank=True)
+    review_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PaperQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-arxiv_published"]
+        indexes = [
+            models.Index(fields=["state", "-flag_score", "review_at"], name="paper_queue_idx"),
+            models.Index(fields=["state", "-published_at"], name="paper_public_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.arxiv_id}v{self.version} {self.title[:60]}"
+
+    def get_absolute_url(self):
+        return reverse("papers:paper", args=[self.arxiv_id])
+
+    @property
+    def versioned_id(self):
+        return f"{self.arxiv_id}v{self.version}"
+
+    def pdf_path(self):
+        return settings.MEDIA_ROOT / self.pdf_file if self.pdf_file else None
+
+
+class Generation(models.Model):
+    """What a summarizer returned for one paper version and prompt version.
+
+    Kept apart from the editable sections so that a paid call is never repeated
+    for the same (paper version, backend, model, prompt version).
+    """
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="generations")
+    paper_version = models.PositiveIntegerField()
+    backend = models.CharField(max_length=40)
+    model = models.CharField(max_length=100, blank=True)
+    model_version = models.CharField(max_length=100, blank=True)
+    prompt_version = models.CharField(max_length=40)
+    sections = models.JSONField(help_text="kind -> {text, sources, note}")
+    usage = models.JSONField(default=dict, blank=True)
+    seconds = models.FloatField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paper", "paper_version", "backend", "model", "prompt_version"],
+                name="one_generation_per_paper_version_and_prompt",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.paper.versioned_id} {self.backend}/{self.model} {self.prompt_version}"
+
+
+class Section(models.Model):
+    class Kind(models.TextChoices):
+        SUMMARY = "summary", "One-line summary"
+        KEY_TAKEAWAYS = "key_takeaways", "Key takeaways"
+        METHOD = "method", "Method"
+        CONCLUSION = "conclusion", "Conclusion"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        APPROVED = "approved", "Approved"
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="sections")
+    generation = models.ForeignKey(Generation, on_delete=models.PROTECT, related_name="drafts")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    order = models.PositiveSmallIntegerField(default=0)
+    generated = models.TextField(help_text="What the backend wrote; never changed")
+    body = models.TextField(help_text="What editors made of it (Markdown)")
+    sources = models.JSONField(default=list, blank=True, help_text="Parts of the paper it came from")
+    flags = models.JSONField(default=list, blank=True)
+    flag_score = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["paper", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["generation", "kind"], name="one_section_per_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.paper.arxiv_id} {self.get_kind_display()}"
+
+    @property
+    def backend(self):
+        return self.generation.backend
+
+
+class Figure(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="figures")
+    paper_version = models.PositiveIntegerField()
+    order = models.PositiveSmallIntegerField()
+    page = models.PositiveSmallIntegerField(help_text="1-based")
+    label = models.CharField(max_length=40, blank=True, help_text="e.g. Figure 3")
+    caption = models.TextField(blank=True)
+    image = models.CharField(max_length=300, help_text="Path under MEDIA_ROOT")
+    thumbnail = models.CharField(max_length=300, help_text="Path under MEDIA_ROOT")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    kept = models.BooleanField(default=True, help_text="Shown to readers once published")
+
+    class Meta:
+        ordering = ["paper", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paper", "paper_version", "order"], name="one_figure_per_position"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.paper.arxiv_id} {self.label or 'figure'} p.{self.page}"
+
+
+class PaperEvent(models.Model):
+    """The paper's history: every step's outcome and every state change."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="events")
+    step = models.CharField(max_length=20)
+    outcome = models.CharField(max_length=10)  # done, failed, retry, skipped
+    message = models.TextField(blank=True)
+    seconds = models.FloatField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["paper", "created_at"])]
+
+    def __str__(self):
+        return f"{self.paper.arxiv_id} {self.step} {self.outcome}"
+
+
+class RateLimit(models.Model):
+    """A pacing point shared by every process that talks to one service."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    next_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.name} next at {self.next_at}"

@@ -1,0 +1,372 @@
+"""The work on papers: fetch a topic's new papers, then take each through its steps.
+
+    fetched -> download -> downloaded -> extract -> extracted -> summarize
+            -> summarized -> review -> in_review
+
+Each step records its result on the paper in the same UPDATE that moves the
+state on, and every step is idempotent, so a worker killed anywhere resumes at
+the step it was in. A worker claims a paper with a conditional UPDATE (state
+unchanged, no live claim) and the row count says whether it won; a claim
+lapses after Q_TIMEOUT, so the retry of a killed worker's task takes over.
+"""
+
+import logging
+import re
+import shutil
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from . import arxiv_source, pdf, quality
+from .models import FetchRun, Figure, Generation, Paper, PaperEvent, Section, Topic
+from .summarizers import PaperText, SummarizerError, get_summarizer
+from .summarizers.base import SECTION_KINDS, PaperPart
+
+log = logging.getLogger(__name__)
+State = Paper.State
+
+SAMPLES_DIR = settings.BASE_DIR / "samples"
+# Retryable failures wait a little longer each time before the next attempt.
+BACKOFF_SECONDS = (60, 300, 1800)
+
+
+class Retry(Exception):
+    """A failure that trying again later may cure (a network error, a busy service)."""
+
+
+# --- fetching ----------------------------------------------------------------------
+
+def fetch_topic(topic, since=None, progress=None):
+    """Run the topic's arXiv query and upsert what it finds. Returns the FetchRun.
+
+    An outage, a timeout or an error feed leaves no paper half-made: the run is
+    recorded as failed, and the next scheduled run tries again.
+    """
+    run = FetchRun.objects.create(topic=topic, source=topic.arxiv_query())
+    try:
+        records = arxiv_source.search(topic.arxiv_query(), topic.papers_per_run, since=since, progress=progress)
+    except arxiv_source.ArxivUnavailable as exc:
+        log.warning("fetch %s failed: %s", topic.slug, exc)
+        FetchRun.objects.filter(pk=run.pk).update(
+            status=FetchRun.Status.FAILED, error=str(exc), finished_at=timezone.now()
+        )
+        run.refresh_from_db()
+        return run
+    return finish_run(run, topic, records)
+
+
+def ingest_samples(topic):
+    """Ingest the sample corpus shipped in samples/ as if arXiv had sent it."""
+    feed = SAMPLES_DIR / "arxiv" / "avatars.xml"
+    run = FetchRun.objects.create(topic=topic, source=f"samples: {feed.relative_to(settings.BASE_DIR)}")
+    records = arxiv_source.records_from_feed_file(feed)
+    for record in records:
+        # Put each PDF where the download step would; that step then reuses it.
+        target = settings.MEDIA_ROOT / pdf_relpath(record.arxiv_id, record.version)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(SAMPLES_DIR / "pdfs" / f"{record.arxiv_id}v{record.version}.pdf", target)
+    return finish_run(run, topic, records)
+
+
+def finish_run(run, topic, records):
+    created, updated = upsert_papers(topic, records)
+    FetchRun.objects.filter(pk=run.pk).update(
+        status=FetchRun.Status.OK, found=len(records), created=created, updated=updated,
+        finished_at=timezone.now(),
+    )
+    run.refresh_from_db()
+    log.info("fetch %s: %d found, %d new, %d new versions", topic.slug, len(records), created, updated)
+    return run
+
+
+def upsert_papers(topic, records):
+    """Create new papers, restart papers with a new version, skip known versions."""
+    from .tasks import enqueue_paper
+
+    created = updated = 0
+    with transaction.atomic():
+        for record in records:
+            paper = Paper.objects.filter(arxiv_id=record.arxiv_id).first()
+            if paper is None:
+                paper = Paper.objects.create(arxiv_id=record.arxiv_id, **record.fields())
+                created += 1
+            elif record.version > paper.version:
+                if paper.state == State.PUBLISHED:
+                    # Readers keep the reviewed text; the editor decides on the new version.
+                    log_event(paper, "fetch", "skipped",
+                              f"v{record.version} is on arXiv; the published v{paper.version} is kept.")
+                    paper.topics.add(topic)
+                    continue
+                for name, value in record.fields().items():
+                    setattr(paper, name, value)
+                paper.state = State.FETCHED
+                paper.attempts = 0
+                paper.error = paper.failed_step = ""
+                paper.claimed_until = None
+                paper.fetched_at = timezone.now()
+                paper.save()
+                updated += 1
+            else:
+                paper.topics.add(topic)
+                continue
+            paper.topics.add(topic)
+            log_event(paper, "fetch", "done", f"v{paper.version} from arXiv")
+            transaction.on_commit(lambda pk=paper.pk: enqueue_paper(pk))
+    return created, updated
+
+
+# --- one paper, step by step -----------------------------------------------------------
+
+def pdf_relpath(arxiv_id, version):
+    return f"papers/{safe_name(arxiv_id)}/v{version}/paper.pdf"
+
+
+def safe_name(arxiv_id):
+    return re.sub(r"[^A-Za-z0-9.\-]", "_", arxiv_id)
+
+
+def download(paper):
+    relpath = pdf_relpath(paper.arxiv_id, paper.version)
+    target = settings.MEDIA_ROOT / relpath
+    if not (target.exists() and target.stat().st_size > 0):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fetch_pdf(paper.pdf_url, target)
+    return {"pdf_file": relpath, "pdf_bytes": target.stat().st_size, "downloaded_at": timezone.now()}
+
+
+def fetch_pdf(url, target):
+    """Stream a PDF to `target`, refusing anything over the size cap or not a PDF."""
+    partial = target.with_suffix(".part")
+    try:
+        with arxiv_source.session().get(url, stream=True, timeout=settings.PDF_DOWNLOAD_TIMEOUT_SECONDS) as resp:
+            if resp.status_code == 429 or resp.status_code >= 500:
+                raise Retry(f"arXiv answered {resp.status_code} for {url}")
+            if resp.status_code != 200:
+                raise pdf.PdfError(f"arXiv answered {resp.status_code} for {url}")
+            size = 0
+            with open(partial, "wb") as out:
+                for chunk in resp.iter_content(64 * 1024):
+                    size += len(chunk)
+                    if size > settings.PDF_MAX_BYTES:
+                        raise pdf.PdfError(
+                            f"the PDF is over the {settings.PDF_MAX_BYTES / 1e6:.0f} MB limit; download stopped"
+                        )
+                    out.write(chunk)
+        with open(partial, "rb") as fh:
+            if fh.read(5) != b"%PDF-":
+                raise pdf.PdfError(
+                    f"{url} did not send a PDF (Content-Type {resp.headers.get('Content-Type', 'unknown')})"
+                )
+        partial.replace(target)
+    except requests.RequestException as exc:
+        raise Retry(f"downloading {url} failed: {exc}") from exc
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def extract(paper):
+    path = settings.MEDIA_ROOT / paper.pdf_file
+    figure_dir = Path(paper.pdf_file).parent / "figures"
+    with pdf.open_pdf(path) as doc:
+        extraction = pdf.extract_text(doc)
+        figures = pdf.extract_figures(doc, settings.MEDIA_ROOT / figure_dir, str(figure_dir))
+    with transaction.atomic():
+        Figure.objects.filter(paper=paper, paper_version=paper.version).delete()
+        Figure.objects.bulk_create(
+            Figure(paper=paper, paper_version=paper.version, **figure) for figure in figures
+        )
+    return {
+        "extraction": extraction,
+        "page_count": extraction["pages"],
+        "language": extraction["quality"]["language"],
+        "flags": extraction["flags"],
+        "extracted_at": timezone.now(),
+    }
+
+
+def paper_text(paper):
+    """What the summarizer reads: metadata from arXiv, sections from the PDF."""
+    extraction = paper.extraction or {}
+    parts = {}
+    for kind in ("introduction", "method", "experiments", "conclusion"):
+        sections, found_by = pdf.parts_for(extraction, kind)
+        parts[kind] = PaperPart(
+            text="\n\n".join(s["text"] for s in sections),
+            titles=[s["title"] for s in sections],
+            pages=[min(s["pages"][0] for s in sections), max(s["pages"][1] for s in sections)] if sections else [],
+            found_by=found_by,
+        )
+    return PaperText(
+        title=paper.title,
+        abstract=paper.abstract,
+        language=paper.language or "en",
+        parts=parts,
+        text_ok=not paper.flags,
+    )
+
+
+def topic_language(paper):
+    topic = paper.topics.order_by("pk").first()
+    return topic.language if topic else "en"
+
+
+def summarize(paper):
+    """Call the summarizer once per (paper version, backend, model, prompt version)."""
+    summarizer = get_summarizer()
+    key = {
+        "paper": paper,
+        "paper_version": paper.version,
+        "backend": summarizer.name,
+        "model": summarizer.model,
+        "prompt_version": summarizer.prompt_version,
+    }
+    if not Generation.objects.filter(**key).exists():
+        started = time.monotonic()
+        try:
+            result = summarizer.summarize(paper_text(paper), topic_language(paper))
+        except SummarizerError as exc:
+            if exc.retryable:
+                raise Retry(str(exc)) from exc
+            raise
+        Generation.objects.get_or_create(**key, defaults={
+            "model_version": result.model_version,
+            "sections": result.as_json(),
+            "usage": result.usage,
+            "seconds": round(time.monotonic() - started, 3),
+        })
+    return {"summarized_at": timezone.now()}
+
+
+def make_drafts(paper):
+    """Turn the latest generation into draft sections with their quality flags."""
+    generation = paper.generations.filter(paper_version=paper.version).latest("created_at", "pk")
+    total = quality.score(paper.flags)
+    with transaction.atomic():
+        for order, kind in enumerate(SECTION_KINDS):
+            written = generation.sections.get(kind) or {}
+            text = written.get("text", "")
+            flags = quality.check_section(kind, text)
+            section, _ = Section.objects.get_or_create(
+                generation=generation, kind=kind,
+                defaults={
+                    "paper": paper, "order": order, "generated": text, "body": text,
+                    "sources": written.get("sources", []),
+                    "flags": flags, "flag_score": quality.score(flags),
+                },
+            )
+            total += section.flag_score
+    return {"review_at": timezone.now(), "flag_score": total}
+
+
+STEPS = {
+    State.FETCHED: ("download", download, State.DOWNLOADED),
+    State.DOWNLOADED: ("extract", extract, State.EXTRACTED),
+    State.EXTRACTED: ("summarize", summarize, State.SUMMARIZED),
+    State.SUMMARIZED: ("review", make_drafts, State.IN_REVIEW),
+}
+STEP_START = {name: state for state, (name, _, _) in STEPS.items()}
+
+
+def claim(paper):
+    """Take the paper for one step. False if another worker holds it or its state moved."""
+    now = timezone.now()
+    won = (
+        Paper.objects.filter(pk=paper.pk, state=paper.state)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + timedelta(seconds=settings.Q_TIMEOUT), attempts=F("attempts") + 1)
+    )
+    return won == 1
+
+
+def process_paper(paper_id):
+    """Run every step the paper still needs. Returns its state when it stops."""
+    while True:
+        paper = Paper.objects.filter(pk=paper_id).first()
+        if paper is None:
+            return None
+        if paper.state not in STEPS:
+            return paper.state
+        if not claim(paper):
+            log.info("paper %s: %s is claimed or waiting for a retry", paper.arxiv_id, paper.state)
+            return paper.state
+        paper.refresh_from_db()
+        if not run_step(paper):
+            return Paper.objects.values_list("state", flat=True).get(pk=paper_id)
+
+
+def run_step(paper):
+    name, func, next_state = STEPS[paper.state]
+    started = time.monotonic()
+    try:
+        changes = func(paper)
+    except pdf.PdfError as exc:
+        return record_failure(paper, name, str(exc), retryable=False)
+    except Retry as exc:
+        return record_failure(paper, name, str(exc), retryable=True)
+    except Exception as exc:  # a bug or a surprise: keep the paper and the error, stop the step
+        log.exception("paper %s: step %s crashed", paper.arxiv_id, name)
+        return record_failure(paper, name, f"{type(exc).__name__}: {exc}", retryable=True)
+    seconds = time.monotonic() - started
+    with transaction.atomic():
+        moved = Paper.objects.filter(pk=paper.pk, state=paper.state).update(
+            state=next_state, claimed_until=None, attempts=0, error="", failed_step="", **changes
+        )
+        if moved:
+            log_event(paper, name, "done", seconds=seconds)
+    log.info("paper %s: %s done in %.2fs", paper.arxiv_id, name, seconds)
+    return bool(moved)
+
+
+def record_failure(paper, step, message, retryable):
+    """Keep the error and the attempt count; give up after PAPER_MAX_ATTEMPTS."""
+    give_up = not retryable or paper.attempts >= settings.PAPER_MAX_ATTEMPTS
+    now = timezone.now()
+    with transaction.atomic():
+        if give_up:
+            Paper.objects.filter(pk=paper.pk).update(
+                state=State.FAILED, failed_step=step, error=message, failed_at=now, claimed_until=None
+            )
+        else:
+            wait = BACKOFF_SECONDS[min(paper.attempts, len(BACKOFF_SECONDS)) - 1]
+            Paper.objects.filter(pk=paper.pk).update(
+                error=message, failed_step=step, claimed_until=now + timedelta(seconds=wait)
+            )
+        log_event(paper, step, "failed" if give_up else "retry", message)
+    log.warning("paper %s: %s failed (attempt %d%s): %s", paper.arxiv_id, step, paper.attempts,
+                "" if give_up else ", will retry", message)
+    return False
+
+
+def retry_failed(paper):
+    """Put a failed paper back at the step that failed, with a fresh attempt count."""
+    start = STEP_START.get(paper.failed_step)
+    if paper.state != State.FAILED or start is None:
+        return False
+    moved = Paper.objects.filter(pk=paper.pk, state=State.FAILED).update(
+        state=start, attempts=0, claimed_until=None, error=""
+    )
+    if moved:
+        log_event(paper, paper.failed_step, "retry", "retried by an editor")
+        from .tasks import enqueue_paper
+
+        transaction.on_commit(lambda: enqueue_paper(paper.pk))
+    return bool(moved)
+
+
+def resumable():
+    """Papers with a step to run and no live claim: lost tasks, retries that are due."""
+    return Paper.objects.needing_work().filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=timezone.now())
+    )
+
+
+def log_event(paper, step, outcome, message="", seconds=0):
+    PaperEvent.objects.create(paper=paper, step=step, outcome=outcome, message=message[:5000],
+                              seconds=round(seconds, 3))

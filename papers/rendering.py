@@ -1,0 +1,24 @@
+"""Markdown to safe HTML: the only way generated or edited text reaches a page.
+
+Markdown first, then nh3 with a short allow-list: no raw HTML, no images (a
+model must not put pictures or tracking pixels on our pages), https links only.
+"""
+
+import markdown
+import nh3
+from django.utils.safestring import mark_safe
+
+ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "em", "strong", "code", "pre", "blockquote", "a", "h3", "h4"}
+ALLOWED_ATTRIBUTES = {"a": {"href"}}
+
+
+def render_markdown(text):
+    html = markdown.markdown(text or "", extensions=["sane_lists"], output_format="html")
+    return mark_safe(nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        clean_content_tags={"script", "style"},
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"https"},
+        link_rel="noopener noreferrer nofollow",
+    ))

@@ -1,0 +1,68 @@
+"""The interface every summarizer implements: paper text in, sections out."""
+
+from dataclasses import dataclass, field
+
+SECTION_KINDS = ("summary", "key_takeaways", "method", "conclusion")
+
+
+@dataclass
+class PaperPart:
+    text: str
+    titles: list = field(default_factory=list)
+    pages: list = field(default_factory=list)
+    # "heading": found under its own heading; "position": inferred from where it
+    # stands; "missing": not in the extracted text.
+    found_by: str = "missing"
+
+
+@dataclass
+class PaperText:
+    """What a summarizer may read. Metadata is for context; it is never asked back."""
+
+    title: str
+    abstract: str
+    language: str  # the paper's own language, "en" or "zh"
+    parts: dict  # "introduction" | "method" | "experiments" | "conclusion" -> PaperPart
+    text_ok: bool = True  # False for scanned or garbled PDFs: the abstract is all there is
+
+    def part(self, kind):
+        return self.parts.get(kind) or PaperPart(text="")
+
+
+@dataclass
+class SectionText:
+    kind: str
+    text: str  # Markdown
+    sources: list = field(default_factory=list)  # which parts of the paper it came from
+
+
+@dataclass
+class SummaryResult:
+    sections: list
+    backend: str
+    model: str = ""
+    model_version: str = ""
+    prompt_version: str = ""
+    usage: dict = field(default_factory=dict)
+
+    def as_json(self):
+        return {s.kind: {"text": s.text, "sources": s.sources} for s in self.sections}
+
+
+class SummarizerError(Exception):
+    """The backend could not summarize this paper. `retryable` says whether trying later may help."""
+
+    def __init__(self, message, retryable=False):
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class Summarizer:
+    name = ""
+    model = ""
+    prompt_version = ""
+
+    def summarize(self, paper: PaperText, language: str) -> SummaryResult:
+        """Write every section of SECTION_KINDS for `paper`, in `language` where the backend can."""
+        raise NotImplementedError
+

@@ -1,0 +1,74 @@
+"""django-q2 tasks: thin wrappers that take primary keys and re-fetch.
+
+Each returns quietly when there is nothing left to do, so a duplicate or late
+task is harmless.
+"""
+
+import logging
+
+from django_q.models import Schedule
+from django_q.tasks import async_task
+
+from . import pipeline
+from .models import Topic
+
+log = logging.getLogger(__name__)
+
+RESUME_SCHEDULE = "resume-papers"
+
+
+def enqueue_paper(paper_id):
+    async_task("papers.tasks.process_paper", paper_id, task_name=f"paper-{paper_id}", group="papers")
+
+
+def process_paper(paper_id):
+    return pipeline.process_paper(paper_id)
+
+
+def fetch_topic(topic_id):
+    topic = Topic.objects.filter(pk=topic_id, active=True).first()
+    if topic is None:
+        return None
+    run = pipeline.fetch_topic(topic)
+    return f"{run.status}: {run.found} found, {run.created} new, {run.updated} new versions"
+
+
+def resume_papers():
+    """Enqueue every paper that has a step to run and no live claim."""
+    ids = list(pipeline.resumable().values_list("pk", flat=True))
+    for paper_id in ids:
+        enqueue_paper(paper_id)
+    return len(ids)
+
+
+CADENCE_TO_SCHEDULE = {
+    Topic.Cadence.HOURLY: Schedule.HOURLY,
+    Topic.Cadence.DAILY: Schedule.DAILY,
+    Topic.Cadence.WEEKLY: Schedule.WEEKLY,
+}
+
+
+def sync_topic_schedule(topic):
+    """Create or update the topic's fetch schedule; an inactive topic has none."""
+    if not topic.active:
+        Schedule.objects.filter(name=topic.schedule_name()).delete()
+        return None
+    schedule, _ = Schedule.objects.update_or_create(
+        name=topic.schedule_name(),
+        defaults={
+            "func": "papers.tasks.fetch_topic",
+            "args": repr((topic.pk,)),
+            "schedule_type": CADENCE_TO_SCHEDULE[topic.cadence],
+            "repeats": -1,
+        },
+    )
+    return schedule
+
+
+def ensure_resume_schedule(minutes=10):
+    """A lost task or a due retry is picked up within `minutes`."""
+    Schedule.objects.update_or_create(
+        name=RESUME_SCHEDULE,
+        defaults={"func": "papers.tasks.resume_papers", "schedule_type": Schedule.MINUTES,
+                  "minutes": minutes, "repeats": -1},
+    )

@@ -1,0 +1,6 @@
+from django import template
+
+from ..rendering import render_markdown
+
+register = template.Library()
+register.filter("markdown", render_markdown)
