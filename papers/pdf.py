@@ -134,8 +134,18 @@ def page_lines(doc):
         heights[page_no] = page.rect.height
         blocks = [b for b in page.get_text("dict")["blocks"] if b["type"] == 0]
         for block in _reading_order(blocks, page.rect.width):
-            lines.extend(_block_lines(block, page_no))
-    return _drop_running_heads(lines, heights, doc.page_count)
+            block_lines = _block_lines(block, page_no)
+            # A caption is its own block and not part of the running text.
+            if block_lines and not CAPTION_START_RE.match(block_lines[0].text):
+                lines.extend(block_lines)
+    lines = _drop_running_heads(lines, heights, doc.page_count)
+    return _drop_small_type(lines) if lines else lines
+
+
+def _drop_small_type(lines):
+    """Chart labels and footnotes in small type are not the paper's running text."""
+    body = body_size(lines)
+    return [ln for ln in lines if ln.size >= body * 0.75]
 
 
 def _drop_running_heads(lines, heights, pages):
@@ -159,6 +169,8 @@ def _drop_running_heads(lines, heights, pages):
 
 
 # --- headings and sections -----------------------------------------------------------
+
+CAPTION_START_RE = re.compile(r"^(fig\.|figure|table|tab\.)\s*([\dIVX]+)\s*[:.|]", re.I)
 
 KEYWORDS = {
     "abstract": "abstract",
