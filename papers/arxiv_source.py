@@ -4,6 +4,7 @@ Every request to arXiv (API pages and PDFs) goes through `ArxivSession`, which
 waits its turn at the shared pacing point and always sets a timeout.
 """
 
+import itertools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ import arxiv
 import requests
 from arxiv import _feed
 from django.conf import settings
+from lxml import etree
 
 from . import pacing
 
@@ -23,6 +25,7 @@ ID_RE = re.compile(r"arxiv\.org/abs/(?P<id>.+?)(?:v(?P<version>\d+))?$")
 URL_RE = re.compile(r"https?://[^\s<>()\[\]{}\"',;]+[^\s<>()\[\]{}\"',;.:!?]")
 CODE_HOSTS = ("github.com", "gitlab.com", "huggingface.co", "bitbucket.org", "codeberg.org")
 PACING_NAME = "arxiv"
+ATOM = {"atom": "http://www.w3.org/2005/Atom"}
 
 
 class ArxivUnavailable(Exception):
@@ -33,7 +36,36 @@ class ArxivSession(requests.Session):
     def request(self, method, url, **kwargs):
         pacing.wait_turn(PACING_NAME, settings.ARXIV_DELAY_SECONDS)
         kwargs.setdefault("timeout", settings.ARXIV_TIMEOUT_SECONDS)
-        return super().request(method, url, **kwargs)
+        response = super().request(method, url, **kwargs)
+        if response.status_code == 400 and url.startswith(settings.ARXIV_API_URL):
+            # The client would only report "HTTP 400" after retrying a query that
+            # cannot succeed; arXiv's error feed says what is wrong with it.
+            raise ArxivUnavailable(f"arXiv rejected the query: {error_message(response.content)}")
+        return response
+
+
+def error_message(content):
+    return feed_error(content) or "HTTP 400"
+
+
+def feed_error(content):
+    """The message of arXiv's error feed (one entry with an /api/errors id), or "".
+
+    The `arxiv` parser skips that entry (it has no <published>), so read it here.
+    """
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
+    try:
+        root = etree.fromstring(content, parser=parser)
+    except etree.XMLSyntaxError:
+        return ""
+    if root is None:
+        return ""
+    messages = [
+        normalize_space(entry.findtext("atom:summary", "", ATOM))
+        for entry in root.iterfind("atom:entry", ATOM)
+        if "/api/errors" in entry.findtext("atom:id", "", ATOM)
+    ]
+    return "; ".join(messages)
 
 
 class ArxivClient(arxiv.Client):
@@ -79,11 +111,6 @@ class PaperRecord:
         return data
 
 
-def is_error_entry(result):
-    """arXiv reports query errors as a feed with one entry titled "Error"."""
-    return "/api/errors" in result.entry_id
-
-
 def split_id(entry_id):
     match = ID_RE.search(entry_id)
     if not match:
@@ -102,12 +129,9 @@ def find_links(*texts):
         for url in URL_RE.findall(text or ""):
             host = url.split("/")[2].lower()
             if any(host == h or host.endswith("." + h) for h in CODE_HOSTS):
-                if not code and not host.endswith("github.io"):
-                    code = url
-            elif not project and "arxiv.org" not in host:
-                project = url
-            if host.endswith("github.io") and not project:
-                project = url
+                code = code or url
+            elif "arxiv.org" not in host:
+                project = project or url
     return project, code
 
 
@@ -138,14 +162,9 @@ def to_record(result):
 
 
 def records_from_results(results, since=None):
-    """Records from arXiv results, newest first, stopping at `since`.
-
-    Raises ArxivUnavailable for an error feed, so no paper is made of it.
-    """
+    """Records from arXiv results, newest first, stopping at `since`."""
     records = []
     for result in results:
-        if is_error_entry(result):
-            raise ArxivUnavailable(f"arXiv answered with an error: {normalize_space(result.summary)}")
         record = to_record(result)
         if since and record.arxiv_published < since:
             break
@@ -159,10 +178,15 @@ def search(query, max_results, since=None, progress=None):
     query_search = arxiv.Search(
         query=query, max_results=max_results, sort_by=arxiv.SortCriterion.SubmittedDate
     )
-    results = client.results(query_search)
-    if progress:
-        results = progress(results, total=max_results)
     try:
+        results = iter(client.results(query_search))
+        first = next(results, None)
+        if first is None:
+            # arXiv's empty first page cannot be told from a glitch: fail, so the next run retries.
+            raise ArxivUnavailable("arXiv returned no results for this query")
+        results = itertools.chain([first], results)
+        if progress:
+            results = progress(results, total=max_results)
         return records_from_results(results, since=since)
     except (arxiv.ArxivError, requests.RequestException) as exc:
         raise ArxivUnavailable(f"arXiv could not be reached: {exc}") from exc
@@ -174,7 +198,10 @@ def records_from_feed_file(path):
     Parsed by the same parser the `arxiv` client uses on live responses.
     """
     with open(path, "rb") as fh:
-        feed = _feed.parse(fh.read())
+        content = fh.read()
+    if error := feed_error(content):
+        raise ArxivUnavailable(f"arXiv answered with an error: {error}")
+    feed = _feed.parse(content)
     if feed.malformed:
         raise ArxivUnavailable(f"{path}: not an arXiv Atom feed ({feed.error})")
     return records_from_results(feed.results)

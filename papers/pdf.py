@@ -41,6 +41,11 @@ def open_pdf(path):
         raise PdfError(
             f"the PDF is {size / 1e6:.1f} MB, over the {settings.PDF_MAX_BYTES / 1e6:.0f} MB limit"
         )
+    with open(path, "rb") as fh:
+        head = fh.read(1024)
+    if b"%PDF-" not in head:
+        start = head[:40].decode("latin-1").strip()
+        raise PdfError(f"not a readable PDF: the file starts with {start!r}, not %PDF-")
     try:
         doc = pymupdf.open(path, filetype="pdf")
     except (pymupdf.FileDataError, pymupdf.EmptyFileError, RuntimeError) as exc:

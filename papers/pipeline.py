@@ -306,7 +306,7 @@ def run_step(paper):
     started = time.monotonic()
     try:
         changes = func(paper)
-    except pdf.PdfError as exc:
+    except (pdf.PdfError, SummarizerError) as exc:  # retrying cannot help: the editor decides
         return record_failure(paper, name, str(exc), retryable=False)
     except Retry as exc:
         return record_failure(paper, name, str(exc), retryable=True)

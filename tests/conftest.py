@@ -1,0 +1,105 @@
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from papers.models import Topic
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "samples"
+DATA = Path(__file__).resolve().parent / "data"
+HEADINGS = json.loads((DATA / "headings.json").read_text())
+TRUTH_TEXT_PDFS = [name for name, heads in HEADINGS.items() if not name.startswith("_") and heads]
+
+
+def shared_file(*parts):
+    """A real recorded input from ../shared/samples; skip where a clone has none."""
+    path = SHARED.joinpath(*parts)
+    if not SHARED.exists():
+        pytest.skip("../shared/samples is absent (a user's clone): real-data tests need it")
+    assert path.exists(), f"{path} should be in ../shared/samples"
+    return path
+
+
+def shared_pdfs():
+    return sorted((SHARED / "pdfs").glob("*.pdf")) if SHARED.exists() else []
+
+
+@pytest.fixture(autouse=True)
+def local_settings(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.ARXIV_DELAY_SECONDS = 0
+    settings.ARXIV_TIMEOUT_SECONDS = 2
+    settings.PDF_DOWNLOAD_TIMEOUT_SECONDS = 2
+    settings.SUMMARIZER = "extractive"
+    return settings
+
+
+class FakeArxiv:
+    """A local stand-in for export.arxiv.org and arxiv.org/pdf that replays real responses.
+
+    `queue` holds (status, body, delay) for API requests in order; the last one
+    repeats. `pdfs` maps a path such as "/pdf/2409.02634v2" to bytes.
+    """
+
+    def __init__(self):
+        self.queue = []
+        self.pdfs = {}
+        self.requests = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                fake.requests.append(self.path)
+                if self.path.startswith("/api/query"):
+                    status, body, delay = fake.queue.pop(0) if len(fake.queue) > 1 else fake.queue[0]
+                    content_type = "application/atom+xml"
+                elif self.path in fake.pdfs:
+                    status, body, delay = 200, fake.pdfs[self.path], 0
+                    content_type = "application/pdf"
+                else:
+                    status, body, delay, content_type = 404, b"not found", 0, "text/plain"
+                if delay:
+                    threading.Event().wait(delay)
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def reply(self, body, status=200, delay=0):
+        if isinstance(body, Path):
+            body = body.read_bytes()
+        self.queue.append((status, body, delay))
+
+    def api_requests(self):
+        return [r for r in self.requests if r.startswith("/api/query")]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def fake_arxiv(settings):
+    fake = FakeArxiv()
+    settings.ARXIV_API_URL = f"{fake.url}/api/query"
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def topic(db):
+    return Topic.objects.create(
+        name="Virtual humans", slug="virtual-humans", query='abs:"talking head"', categories="cs.CV cs.GR",
+        papers_per_run=10,
+    )

@@ -1,0 +1,111 @@
+"""Fetching a topic through the real `arxiv` client against a local fake arXiv."""
+
+import logging
+
+import pytest
+from django_q.models import OrmQ
+
+from papers import pacing, pipeline
+from papers.models import FetchRun, Paper
+
+from .conftest import shared_file
+
+SEARCH = ("arxiv", "new_search_all_testing_10_entries_doi_journal_ref.xml")
+
+
+def test_fetch_creates_papers_and_queues_each_once(fake_arxiv, topic, django_capture_on_commit_callbacks):
+    fake_arxiv.reply(shared_file(*SEARCH))
+    with django_capture_on_commit_callbacks(execute=True):
+        run = pipeline.fetch_topic(topic)
+    assert (run.status, run.found, run.created) == (FetchRun.Status.OK, 10, 10)
+    assert Paper.objects.count() == 10
+    assert set(Paper.objects.values_list("state", flat=True)) == {Paper.State.FETCHED}
+    assert OrmQ.objects.count() == 10
+    assert topic.papers.count() == 10
+    query = fake_arxiv.api_requests()[0]
+    assert "search_query=" in query and "cat%3Acs.CV" in query and "sortBy=submittedDate" in query
+
+
+def test_fetching_twice_makes_no_duplicates(fake_arxiv, topic, django_capture_on_commit_callbacks):
+    fake_arxiv.reply(shared_file(*SEARCH))
+    with django_capture_on_commit_callbacks(execute=True):
+        pipeline.fetch_topic(topic)
+        second = pipeline.fetch_topic(topic)
+    assert (second.found, second.created, second.updated) == (10, 0, 0)
+    assert Paper.objects.count() == 10
+    assert OrmQ.objects.count() == 10
+
+
+def test_a_new_version_is_processed_again(fake_arxiv, topic):
+    body = shared_file(*SEARCH).read_bytes()
+    fake_arxiv.reply(body.replace(b"2202.12139v1", b"2202.12139v0"))
+    pipeline.fetch_topic(topic)
+    Paper.objects.filter(arxiv_id="2202.12139").update(state=Paper.State.IN_REVIEW)
+    fake_arxiv.queue.clear()
+    fake_arxiv.reply(body)
+    run = pipeline.fetch_topic(topic)
+    paper = Paper.objects.get(arxiv_id="2202.12139")
+    assert (run.updated, paper.version, paper.state) == (1, 1, Paper.State.FETCHED)
+
+
+def test_a_new_version_of_a_published_paper_keeps_the_published_text(fake_arxiv, topic):
+    body = shared_file(*SEARCH).read_bytes()
+    fake_arxiv.reply(body.replace(b"2202.12139v1", b"2202.12139v0"))
+    pipeline.fetch_topic(topic)
+    Paper.objects.filter(arxiv_id="2202.12139").update(state=Paper.State.PUBLISHED)
+    fake_arxiv.queue.clear()
+    fake_arxiv.reply(body)
+    pipeline.fetch_topic(topic)
+    paper = Paper.objects.get(arxiv_id="2202.12139")
+    assert (paper.version, paper.state) == (0, Paper.State.PUBLISHED)
+    assert paper.events.filter(step="fetch", outcome="skipped", message__contains="v1 is on arXiv").exists()
+
+
+def test_since_stops_at_older_papers(fake_arxiv, topic):
+    fake_arxiv.reply(shared_file("arxiv", "new_two_authors_two_categories.xml"))
+    from datetime import datetime, timezone
+
+    run = pipeline.fetch_topic(topic, since=datetime(2020, 1, 1, tzinfo=timezone.utc))
+    assert (run.status, run.found) == (FetchRun.Status.OK, 0)
+
+
+@pytest.mark.parametrize("status, body, delay, message", [
+    (400, ("arxiv", "new_error_http400_incorrect_id_format_abc.xml"), 0, "incorrect id format for abc"),
+    (503, b"Service Unavailable", 0, "503"),
+    (200, ("arxiv", "new_search_all_testing_10_entries_doi_journal_ref.xml"), 3, "timed out"),
+])
+def test_an_outage_fails_the_run_with_one_clear_line_and_no_papers(
+    fake_arxiv, topic, caplog, status, body, delay, message
+):
+    fake_arxiv.reply(shared_file(*body) if isinstance(body, tuple) else body, status=status, delay=delay)
+    with caplog.at_level(logging.WARNING, logger="papers"):
+        run = pipeline.fetch_topic(topic)
+    assert run.status == FetchRun.Status.FAILED
+    assert message in run.error
+    assert Paper.objects.count() == 0
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and message in warnings[0].getMessage()
+
+
+def test_a_400_is_not_retried_but_a_503_is(fake_arxiv, topic, settings):
+    settings.ARXIV_NUM_RETRIES = 2
+    fake_arxiv.reply(shared_file("arxiv", "new_error_http400_incorrect_id_format_abc.xml"), status=400)
+    pipeline.fetch_topic(topic)
+    assert len(fake_arxiv.api_requests()) == 1
+    fake_arxiv.queue[:] = [(503, b"busy", 0)]
+    pipeline.fetch_topic(topic)
+    assert len(fake_arxiv.api_requests()) == 1 + 3
+
+
+def test_an_empty_result_fails_the_run_so_the_next_run_retries(fake_arxiv, topic):
+    fake_arxiv.reply(shared_file("arxiv", "new_empty_result_id_0000.0000.xml"))
+    run = pipeline.fetch_topic(topic)
+    assert run.status == FetchRun.Status.FAILED
+    assert "no results" in run.error
+
+
+def test_every_worker_waits_its_turn_at_one_pacing_point(db):
+    assert pacing.reserve_slot("arxiv-test", 3) == 0
+    second = pacing.reserve_slot("arxiv-test", 3)
+    third = pacing.reserve_slot("arxiv-test", 3)
+    assert 2.5 < second <= 3 and 5.5 < third <= 6
