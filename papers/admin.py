@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.db import models
 from django.db.models import Q
 from django.utils.html import format_html
 
@@ -96,6 +97,7 @@ class PaperAdmin(admin.ModelAdmin):
                                  "summarized_at", "review_at", "published_at"]}),
     ]
     actions = ["retry", "approve_and_publish"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description="Title")
     def short_title(self, paper):

@@ -5,7 +5,9 @@ task is harmless.
 """
 
 import logging
+from datetime import timedelta
 
+from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
@@ -41,6 +43,11 @@ def resume_papers():
     return len(ids)
 
 
+CADENCE_PERIOD = {
+    Topic.Cadence.HOURLY: timedelta(hours=1),
+    Topic.Cadence.DAILY: timedelta(days=1),
+    Topic.Cadence.WEEKLY: timedelta(weeks=1),
+}
 CADENCE_TO_SCHEDULE = {
     Topic.Cadence.HOURLY: Schedule.HOURLY,
     Topic.Cadence.DAILY: Schedule.DAILY,
@@ -60,6 +67,15 @@ def sync_topic_schedule(topic):
             "args": repr((topic.pk,)),
             "schedule_type": CADENCE_TO_SCHEDULE[topic.cadence],
             "repeats": -1,
+        },
+        # A new topic is fetched by whoever created it (the demo, fetch_papers);
+        # the schedule takes over one period later.
+        create_defaults={
+            "func": "papers.tasks.fetch_topic",
+            "args": repr((topic.pk,)),
+            "schedule_type": CADENCE_TO_SCHEDULE[topic.cadence],
+            "repeats": -1,
+            "next_run": timezone.now() + CADENCE_PERIOD[topic.cadence],
         },
     )
     return schedule

@@ -1,0 +1,35 @@
+# Paper Digest. `make demo` runs the real job offline; `make test` runs every test.
+PY := .venv/bin/python
+PORT ?= 8000
+
+.PHONY: demo test bench venv samples clean
+
+.venv/installed: requirements.txt requirements-dev.txt
+	python3 -m venv .venv
+	.venv/bin/pip install -q --upgrade pip
+	.venv/bin/pip install -q -r requirements-dev.txt
+	touch $@
+
+venv: .venv/installed
+
+demo: venv
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py demo
+	@echo "Admin (review queue): http://127.0.0.1:$(PORT)/admin/"
+	@echo "Public site:          http://127.0.0.1:$(PORT)/"
+	@echo "Starting the django-q2 cluster and the web server (Ctrl-C stops both)..."
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) manage.py qcluster & \
+	$(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
+
+test: venv
+	$(PY) -m pytest
+
+bench: venv
+	$(PY) bench/run.py
+
+samples: venv
+	$(PY) samples/build.py
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,75 @@
+"""Readers see only what an editor published; everything goes through published()."""
+
+import pytest
+from django.test.utils import CaptureQueriesContext
+from django.db import connection
+
+from papers import pipeline, review
+from papers.models import Paper
+
+from .conftest import shared_file
+
+
+@pytest.fixture
+def reviewed(topic, fake_arxiv, django_user_model):
+    """Two processed papers in review, from a real PDF."""
+    papers = []
+    for n in range(2):
+        path = f"/pdf/2401.0000{n}v1"
+        fake_arxiv.pdfs[path] = shared_file("pdfs", "avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf").read_bytes()
+        paper = Paper.objects.create(
+            arxiv_id=f"2401.0000{n}", title=f"Head avatars {n}", authors=["A. Author"],
+            abstract="We reconstruct head avatars from monocular video with a visual prior. It works well.",
+            abs_url=f"https://arxiv.org/abs/2401.0000{n}v1", pdf_url=fake_arxiv.url + path,
+        )
+        paper.topics.add(topic)
+        pipeline.process_paper(paper.pk)
+        papers.append(paper)
+    editor = django_user_model.objects.create_superuser("ed", "ed@example.org", "pw")
+    return papers, editor
+
+
+def test_drafts_are_not_public(client, reviewed):
+    papers, _ = reviewed
+    assert client.get(papers[0].get_absolute_url()).status_code == 404
+    assert "Head avatars" not in client.get("/").content.decode()
+
+
+def test_a_published_paper_shows_its_approved_sections_and_kept_figures(client, reviewed):
+    papers, editor = reviewed
+    assert review.approve_and_publish(papers[0], editor)
+    page = client.get(papers[0].get_absolute_url()).content.decode()
+    method = papers[0].sections.get(kind="method").body
+    assert "Head avatars 0" in page and "One-line summary" in page
+    assert method.splitlines()[0][3:40] in page
+    assert page.count("<figure>") == 3
+    papers[0].figures.filter(order=1).update(kept=False)
+    assert client.get(papers[0].get_absolute_url()).content.decode().count("<figure>") == 2
+    home = client.get("/").content.decode()
+    assert "Head avatars 0" in home and "Head avatars 1" not in home
+
+
+def test_publishing_needs_a_paper_in_review(reviewed):
+    papers, editor = reviewed
+    Paper.objects.filter(pk=papers[1].pk).update(state=Paper.State.FAILED)
+    assert review.approve_and_publish(Paper.objects.get(pk=papers[1].pk), editor) is False
+
+
+def test_public_pages_run_a_constant_number_of_queries(client, reviewed):
+    papers, editor = reviewed
+    review.approve_and_publish(papers[0], editor)
+    with CaptureQueriesContext(connection) as one:
+        client.get("/")
+    with CaptureQueriesContext(connection) as one_paper:
+        client.get(papers[0].get_absolute_url())
+    review.approve_and_publish(papers[1], editor)
+    with CaptureQueriesContext(connection) as two:
+        client.get("/")
+    assert len(one) == len(two) <= 3
+    assert len(one_paper) <= 3
+
+
+def test_the_footer_links_the_source(client, db):
+    page = client.get("/").content.decode()
+    assert 'href="/source/"' in page and "AGPL" in page
+    assert "Affero" in client.get("/source/").content.decode()

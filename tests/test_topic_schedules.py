@@ -1,0 +1,50 @@
+"""Saving a topic keeps its django-q2 schedule in step."""
+
+from django_q.models import Schedule
+
+from papers import tasks
+from papers.models import Topic
+
+
+def test_a_new_topic_gets_a_daily_schedule_that_starts_a_day_later(topic):
+    schedule = Schedule.objects.get(name=topic.schedule_name())
+    assert (schedule.func, schedule.args, schedule.schedule_type) == ("papers.tasks.fetch_topic", f"({topic.pk},)", "D")
+    assert (schedule.next_run - topic.created_at).total_seconds() > 23 * 3600
+
+
+def test_changing_the_cadence_updates_the_schedule(topic):
+    topic.cadence = Topic.Cadence.HOURLY
+    topic.save()
+    assert Schedule.objects.filter(name=topic.schedule_name()).values_list("schedule_type", flat=True).get() == "H"
+    assert Schedule.objects.count() == 1
+
+
+def test_an_inactive_or_deleted_topic_has_no_schedule(topic):
+    topic.active = False
+    topic.save()
+    assert not Schedule.objects.filter(name=topic.schedule_name()).exists()
+    topic.active = True
+    topic.save()
+    topic.delete()
+    assert not Schedule.objects.exists()
+
+
+def test_the_scheduled_task_fetches_only_active_topics(topic, fake_arxiv):
+    from .conftest import shared_file
+
+    fake_arxiv.reply(shared_file("arxiv", "new_two_authors_two_categories.xml"))
+    assert tasks.fetch_topic(topic.pk) == "ok: 1 found, 1 new, 0 new versions"
+    Topic.objects.filter(pk=topic.pk).update(active=False)
+    assert tasks.fetch_topic(topic.pk) is None
+
+
+def test_resume_papers_queues_papers_with_work_and_no_live_claim(topic, fake_arxiv):
+    from django_q.models import OrmQ
+
+    from papers.models import Paper
+
+    Paper.objects.create(arxiv_id="1", title="a", abs_url="https://arxiv.org/abs/1", pdf_url="https://x/1")
+    Paper.objects.create(arxiv_id="2", title="b", abs_url="https://arxiv.org/abs/2", pdf_url="https://x/2",
+                         state=Paper.State.IN_REVIEW)
+    assert tasks.resume_papers() == 1
+    assert OrmQ.objects.count() == 1
