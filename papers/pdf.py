@@ -24,6 +24,8 @@ from django.conf import settings
 from PIL import Image
 
 pymupdf.TOOLS.mupdf_display_errors(False)
+# Spans with fonts and sizes, without the bytes of every image on the page.
+TEXT_ONLY = pymupdf.TEXTFLAGS_DICT & ~pymupdf.TEXT_PRESERVE_IMAGES
 
 
 class PdfError(Exception):
@@ -137,7 +139,7 @@ def page_lines(doc):
     heights = {}
     for page_no, page in enumerate(doc):
         heights[page_no] = page.rect.height
-        blocks = [b for b in page.get_text("dict")["blocks"] if b["type"] == 0]
+        blocks = page.get_text("dict", flags=TEXT_ONLY)["blocks"]
         for block in _reading_order(blocks, page.rect.width):
             block_lines = _block_lines(block, page_no)
             # A caption is its own block and not part of the running text.
