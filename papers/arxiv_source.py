@@ -25,6 +25,8 @@ ID_RE = re.compile(r"arxiv\.org/abs/(?P<id>.+?)(?:v(?P<version>\d+))?$")
 URL_RE = re.compile(r"https?://[^\s<>()\[\]{}\"',;]+[^\s<>()\[\]{}\"',;.:!?]")
 CODE_HOSTS = ("github.com", "gitlab.com", "huggingface.co", "bitbucket.org", "codeberg.org")
 PACING_NAME = "arxiv"
+# Older feeds link over plain http.
+ARXIV_HTTP_RE = re.compile(r"^http://(?:export\.)?arxiv\.org/")
 ATOM = {"atom": "http://www.w3.org/2005/Atom"}
 
 
@@ -154,7 +156,7 @@ def to_record(result):
         arxiv_published=result.published,
         arxiv_updated=result.updated,
         abs_url=f"https://arxiv.org/abs/{arxiv_id}v{version}",
-        pdf_url=(result.pdf_url or f"https://arxiv.org/pdf/{arxiv_id}v{version}").replace("http://", "https://", 1),
+        pdf_url=ARXIV_HTTP_RE.sub("https://arxiv.org/", result.pdf_url or f"https://arxiv.org/pdf/{arxiv_id}v{version}"),
         project_url=project_url,
         code_url=code_url,
         affiliations={normalize_space(a.name): a.affiliation for a in result.authors if a.affiliation},

@@ -69,6 +69,7 @@ def test_old_format_with_a_hard_wrapped_title_and_abstract():
         "Quantum Criticality for Extended Nodes on a Bethe Lattice in the Large Connectivity Limit"
     )
     assert "\n" not in rec.abstract and "  " not in rec.abstract
+    assert rec.pdf_url == "https://arxiv.org/pdf/1111.2011v2", "old feeds' http links become https"
     assert rec.abstract.startswith("Theoretical description of anisotropic systems")
     assert rec.doi and rec.journal_ref
 
