@@ -16,7 +16,7 @@ def test_changing_the_cadence_updates_the_schedule(topic):
     topic.cadence = Topic.Cadence.HOURLY
     topic.save()
     assert Schedule.objects.filter(name=topic.schedule_name()).values_list("schedule_type", flat=True).get() == "H"
-    assert Schedule.objects.count() == 1
+    assert Schedule.objects.filter(func="papers.tasks.fetch_topic").count() == 1
 
 
 def test_an_inactive_or_deleted_topic_has_no_schedule(topic):
@@ -26,7 +26,7 @@ def test_an_inactive_or_deleted_topic_has_no_schedule(topic):
     topic.active = True
     topic.save()
     topic.delete()
-    assert not Schedule.objects.exists()
+    assert not Schedule.objects.filter(func="papers.tasks.fetch_topic").exists()
 
 
 def test_the_scheduled_task_fetches_only_active_topics(topic, fake_arxiv):
@@ -48,3 +48,8 @@ def test_resume_papers_queues_papers_with_work_and_no_live_claim(topic, fake_arx
                          state=Paper.State.IN_REVIEW)
     assert tasks.resume_papers() == 1
     assert OrmQ.objects.count() == 1
+
+
+def test_migrating_creates_the_resume_schedule(db):
+    schedule = Schedule.objects.get(name=tasks.RESUME_SCHEDULE)
+    assert (schedule.func, schedule.schedule_type, schedule.minutes) == ("papers.tasks.resume_papers", "I", 10)

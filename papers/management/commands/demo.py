@@ -3,7 +3,7 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from papers import arxiv_source, pipeline, tasks
+from papers import arxiv_source, pipeline
 from papers.models import FetchRun, Language, Topic
 
 DEMO_TOPIC = {
@@ -26,7 +26,6 @@ class Command(BaseCommand):
     def handle(self, *args, offline=False, **options):
         self.make_editor()
         topic, _ = Topic.objects.update_or_create(slug=DEMO_TOPIC["slug"], defaults=DEMO_TOPIC)
-        tasks.ensure_resume_schedule()
         run = None
         if not offline and arxiv_source.is_reachable():
             run = pipeline.fetch_topic(topic)
