@@ -1,15 +1,30 @@
-"""A minimal admin for the demo: the papers, their sections, figures and history."""
+"""The editors' admin: the review queue, the review page, and the effort report.
+
+Views and actions only check permissions, call papers.review and report back;
+the rules live in papers/review.py.
+"""
+
+from datetime import datetime
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from . import pipeline, review
-from .models import FetchRun, Figure, Paper, PaperEvent, Section, Topic
+from .diffing import diff_html, highlight_flags
+from .models import FetchRun, Figure, Generation, Paper, PaperEvent, Section, SectionRevision, Topic
+from .rendering import render_markdown
 
 FLAG_CODES = ["no_text", "garbled_text", "empty", "too_long", "long_paragraph", "repetition"]
+PUBLISH_PERM = "papers.publish_paper"
+REVIEW_PERM = "papers.change_section"
 
 
 @admin.register(Topic)
@@ -33,45 +48,49 @@ class FlagFilter(admin.SimpleListFilter):
     parameter_name = "flag"
 
     def lookups(self, request, model_admin):
-        return [("any", "Any flag")] + [(code, code.replace("_", " ")) for code in FLAG_CODES]
+        return [("any", "Any flag"), ("none", "No flag")] + [(c, c.replace("_", " ")) for c in FLAG_CODES]
 
     def queryset(self, request, queryset):
         if self.value() == "any":
             return queryset.filter(flag_score__gt=0)
+        if self.value() == "none":
+            return queryset.filter(flag_score=0)
         if self.value() in FLAG_CODES:
             needle = f'"code": "{self.value()}"'
-            return queryset.filter(Q(flags__icontains=needle) | Q(sections__flags__icontains=needle)).distinct()
+            current = Section.objects.filter(paper=OuterRef("pk"), is_current=True, flags__icontains=needle)
+            return queryset.filter(Q(flags__icontains=needle) | Q(models.Exists(current)))
+        return queryset
+
+
+class BackendFilter(admin.SimpleListFilter):
+    title = "summarizer backend"
+    parameter_name = "backend"
+
+    def lookups(self, request, model_admin):
+        return [(b, b) for b in Generation.objects.order_by().values_list("backend", flat=True).distinct()]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(models.Exists(Generation.objects.filter(paper=OuterRef("pk"), backend=self.value())))
         return queryset
 
 
 class SectionInline(admin.StackedInline):
     model = Section
     extra = 0
-    fields = ["kind", "status", "body", "generated", "flag_list", "sources"]
-    readonly_fields = ["kind", "generated", "flag_list", "sources"]
+    fields = ["kind", "status", "is_current", "public", "generated", "body", "edit_distance"]
+    readonly_fields = fields
     can_delete = False
+    verbose_name_plural = "Sections (edit them on the review page)"
 
-    @admin.display(description="Flags")
-    def flag_list(self, section):
-        return "; ".join(f"{f['code']}: {f['message']}" for f in section.flags) or "—"
-
-
-class FigureInline(admin.TabularInline):
-    model = Figure
-    extra = 0
-    fields = ["preview", "label", "caption", "page", "kept"]
-    readonly_fields = ["preview", "label", "caption", "page"]
-    can_delete = False
-
-    @admin.display(description="Figure")
-    def preview(self, figure):
-        return format_html('<img src="{}{}" style="max-width:240px">', settings.MEDIA_URL, figure.thumbnail)
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class EventInline(admin.TabularInline):
     model = PaperEvent
     extra = 0
-    fields = ["created_at", "step", "outcome", "message", "seconds"]
+    fields = ["created_at", "user", "step", "outcome", "message", "seconds"]
     readonly_fields = fields
     can_delete = False
 
@@ -81,34 +100,241 @@ class EventInline(admin.TabularInline):
 
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
-    list_display = ["arxiv_id", "short_title", "state", "flag_score", "attempts", "failed_step", "fetched_at"]
-    list_filter = ["state", "topics", FlagFilter, "language"]
+    list_display = ["arxiv_id", "review_link", "state", "flag_score", "flag_codes", "edited", "backend",
+                    "attempts", "review_at"]
+    list_filter = ["state", "topics", FlagFilter, BackendFilter, ("review_at", admin.DateFieldListFilter),
+                   "language"]
     search_fields = ["arxiv_id", "title", "authors"]
-    ordering = ["-flag_score", "review_at"]
-    inlines = [SectionInline, FigureInline, EventInline]
+    ordering = ["-flag_score", "review_at", "pk"]
+    inlines = [SectionInline, EventInline]
     readonly_fields = ["arxiv_id", "version", "state", "failed_step", "error", "attempts", "flags",
                        "page_count", "language", "fetched_at", "downloaded_at", "extracted_at",
-                       "summarized_at", "review_at", "published_at"]
+                       "summarized_at", "review_at", "published_at", "publish_at", "rejection_reason"]
     fieldsets = [
         (None, {"fields": ["arxiv_id", "version", "title", "authors", "abstract", "topics"]}),
         ("Links", {"fields": ["abs_url", "pdf_url", "project_url", "code_url", "doi", "journal_ref", "comment"]}),
         ("Pipeline", {"fields": ["state", "failed_step", "error", "attempts", "flags", "page_count",
                                  "language", "fetched_at", "downloaded_at", "extracted_at",
-                                 "summarized_at", "review_at", "published_at"]}),
+                                 "summarized_at", "review_at", "published_at", "publish_at", "rejection_reason"]}),
     ]
-    actions = ["retry", "approve_and_publish"]
+    actions = ["approve_all", "publish", "unpublish", "regenerate", "retry", "take_new_version"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
-    @admin.display(description="Title")
-    def short_title(self, paper):
-        return paper.title[:80]
+    def get_queryset(self, request):
+        current = Section.objects.filter(paper=OuterRef("pk"), is_current=True).order_by()
+        return super().get_queryset(request).annotate(
+            edited_chars=Subquery(current.values("paper").annotate(total=Sum("edit_distance")).values("total")),
+            backend_name=Subquery(
+                Generation.objects.filter(paper=OuterRef("pk")).order_by("-created_at").values("backend")[:1]
+            ),
+        )
 
-    @admin.action(description="Retry failed papers at the step that failed")
+    def has_publish_permission(self, request):
+        return request.user.has_perm(PUBLISH_PERM)
+
+    @admin.display(description="Title", ordering="title")
+    def review_link(self, paper):
+        return format_html('<a href="{}">{}</a>', reverse("admin:papers_paper_review", args=[paper.pk]),
+                           paper.title[:90])
+
+    @admin.display(description="Flags")
+    def flag_codes(self, paper):
+        return ", ".join(sorted({f["code"] for f in paper.flags})) or ""
+
+    @admin.display(description="Edited (chars)", ordering="edited_chars")
+    def edited(self, paper):
+        return paper.edited_chars or 0
+
+    @admin.display(description="Backend", ordering="backend_name")
+    def backend(self, paper):
+        return paper.backend_name or "—"
+
+    def changelist_view(self, request, extra_context=None):
+        counts = dict(Paper.objects.order_by().values_list("state").annotate(n=Count("pk")))
+        states = [(value, label, counts.get(value, 0)) for value, label in Paper.State.choices]
+        return super().changelist_view(request, {**(extra_context or {}), "state_counts": states})
+
+    # --- bulk actions -------------------------------------------------------------
+
+    @admin.action(description="Approve every section", permissions=["change"])
+    def approve_all(self, request, queryset):
+        sections = sum(review.approve_all(p, request.user) for p in queryset)
+        self.message_user(request, f"{sections} section(s) approved in {queryset.count()} paper(s).")
+
+    @admin.action(description="Publish (every section must be approved)", permissions=["publish"])
+    def publish(self, request, queryset):
+        self._each(request, queryset, review.publish, "published")
+
+    @admin.action(description="Unpublish", permissions=["publish"])
+    def unpublish(self, request, queryset):
+        self._each(request, queryset, review.unpublish, "unpublished")
+
+    @admin.action(description="Regenerate all sections (queued)", permissions=["change"])
+    def regenerate(self, request, queryset):
+        self._each(request, queryset, review.request_regeneration, "queued for regeneration")
+
+    @admin.action(description="Retry failed papers at the step that failed", permissions=["change"])
     def retry(self, request, queryset):
         count = sum(pipeline.retry_failed(p) for p in queryset.filter(state=Paper.State.FAILED))
         self.message_user(request, f"{count} paper(s) queued again.")
 
-    @admin.action(description="Approve all sections and publish")
-    def approve_and_publish(self, request, queryset):
-        count = sum(review.approve_and_publish(p, request.user) for p in queryset)
-        self.message_user(request, f"{count} paper(s) published; papers not in review were left as they were.")
+    @admin.action(description="Process the newer arXiv version", permissions=["change"])
+    def take_new_version(self, request, queryset):
+        self._each(request, queryset, review.process_new_version, "queued with their new version")
+
+    def _each(self, request, queryset, action, done):
+        ok = 0
+        for paper in queryset:
+            try:
+                action(paper, request.user)
+                ok += 1
+            except review.ReviewError as exc:
+                self.message_user(request, f"{paper.arxiv_id}: {exc}", messages.WARNING)
+        if ok:
+            self.message_user(request, f"{ok} paper(s) {done}.")
+
+    # --- the review page and the report ------------------------------------------
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/review/", self.admin_site.admin_view(self.review_view), name="papers_paper_review"),
+            path("report/", self.admin_site.admin_view(self.report_view), name="papers_paper_report"),
+        ] + super().get_urls()
+
+    def review_view(self, request, pk):
+        if not request.user.has_perm(REVIEW_PERM):
+            raise PermissionDenied
+        paper = get_object_or_404(Paper, pk=pk)
+        conflict = None
+        if request.method == "POST":
+            try:
+                response = self.handle_review_post(request, paper)
+                if response:
+                    return response
+                return redirect("admin:papers_paper_review", pk=paper.pk)
+            except review.Conflict as exc:
+                messages.error(request, str(exc))
+                conflict = exc
+            except review.ReviewError as exc:
+                messages.error(request, str(exc))
+        return TemplateResponse(request, "admin/papers/paper/review.html",
+                                self.review_context(request, paper, conflict))
+
+    def handle_review_post(self, request, paper):
+        action = request.POST.get("action", "")
+        user = request.user
+        publishing = {"publish", "unpublish", "schedule"}
+        if action in publishing and not user.has_perm(PUBLISH_PERM):
+            raise PermissionDenied
+        section_id = request.POST.get("section")
+        if section_id and not Section.objects.filter(pk=section_id, paper=paper).exists():
+            raise PermissionDenied
+        if action in ("save", "save_approve"):
+            section = review.edit_section(section_id, request.POST.get("body", ""), request.POST["version"], user)
+            if action == "save_approve":
+                review.approve_section(section.pk, user, version=section.version)
+            messages.success(request, f"{section.get_kind_display()} saved" + (" and approved." if action == "save_approve" else "."))
+        elif action == "approve":
+            review.approve_section(section_id, user, version=request.POST.get("version"))
+            messages.success(request, "Section approved.")
+        elif action in ("approve_all", "approve_all_next"):
+            count = review.approve_all(paper, user)
+            messages.success(request, f"{count} section(s) approved.")
+            if action == "approve_all_next":
+                following = Paper.objects.review_queue().exclude(pk=paper.pk).first()
+                if following:
+                    return redirect("admin:papers_paper_review", pk=following.pk)
+                messages.info(request, "The review queue is empty.")
+                return redirect("admin:papers_paper_changelist")
+        elif action == "regenerate":
+            kind = None
+            if section_id:
+                # Text typed in the box is saved first: the regeneration must not lose it.
+                section = review.edit_section(section_id, request.POST.get("body", ""), request.POST["version"], user)
+                kind = section.kind
+            review.request_regeneration(paper, user, kind)
+            messages.success(request, "Regeneration queued: a new draft will appear beside the current text.")
+        elif action == "reject":
+            review.reject(paper, request.POST.get("reason", ""), user)
+            messages.success(request, "Paper rejected.")
+        elif action == "publish":
+            review.publish(paper, user)
+            messages.success(request, "Published.")
+        elif action == "unpublish":
+            review.unpublish(paper, user)
+            messages.success(request, "Taken off the public site.")
+        elif action == "schedule":
+            when = parse_local_datetime(request.POST.get("publish_at", ""))
+            review.schedule_publication(paper, when, user)
+            messages.success(request, f"Publication scheduled for {timezone.localtime(when):%Y-%m-%d %H:%M}.")
+        elif action == "figures":
+            kept = {int(x) for x in request.POST.getlist("kept")}
+            order = {int(k[6:]): int(v) for k, v in request.POST.items() if k.startswith("order_") and v.isdigit()}
+            review.set_figures(paper, kept, order, user)
+            messages.success(request, "Figures saved.")
+        elif action == "new_version":
+            review.process_new_version(paper, user)
+            messages.success(request, "The new version is queued; readers keep the published text meanwhile.")
+        else:
+            raise review.ReviewError(f"Unknown action {action!r}.")
+        return None
+
+    def review_context(self, request, paper, conflict):
+        sections = []
+        for section in review.current_sections(paper).select_related("generation", "reviewer"):
+            sections.append({
+                "section": section,
+                "generated_html": highlight_flags(section.generated, section.flags),
+                "diff_html": diff_html(section.generated, section.body),
+                "preview_html": render_markdown(section.body),
+                "conflict": conflict if conflict and conflict.section.pk == section.pk else None,
+            })
+        revisions = SectionRevision.objects.filter(section__paper=paper).select_related("section", "user")
+        return {
+            **self.admin_site.each_context(request),
+            "title": f"Review: {paper.title}",
+            "opts": self.model._meta,
+            "paper": paper,
+            "sections": sections,
+            "figures": paper.figures.filter(paper_version=paper.version).order_by("order"),
+            "events": paper.events.select_related("user").order_by("-created_at", "-pk")[:100],
+            "revisions": revisions.order_by("-created_at", "-pk")[:100],
+            "can_publish": request.user.has_perm(PUBLISH_PERM),
+            "all_approved": not review.unapproved(paper).exists(),
+            "next_paper": Paper.objects.review_queue().exclude(pk=paper.pk).first(),
+            "MEDIA_URL": settings.MEDIA_URL,
+        }
+
+    def report_view(self, request):
+        if not request.user.has_perm("papers.view_paper"):
+            raise PermissionDenied
+        rows = review.effort_report()
+        for row in rows:
+            row["median_to_publish"] = review.human(row["median_to_publish"])
+        return TemplateResponse(request, "admin/papers/paper/report.html", {
+            **self.admin_site.each_context(request), "title": "Editorial effort", "opts": self.model._meta,
+            "rows": rows,
+        })
+
+
+def parse_local_datetime(value):
+    try:
+        naive = datetime.fromisoformat(value)
+    except ValueError:
+        raise review.ReviewError("Give the publication time as a date and time.") from None
+    return timezone.make_aware(naive) if timezone.is_naive(naive) else naive
+
+
+@admin.register(Figure)
+class FigureAdmin(admin.ModelAdmin):
+    list_display = ["paper", "label", "page", "kept", "preview"]
+    list_filter = ["kept"]
+    list_select_related = ["paper"]
+    search_fields = ["paper__arxiv_id", "caption"]
+    list_editable = ["kept"]
+    readonly_fields = ["paper", "paper_version", "page", "label", "caption", "image", "thumbnail", "width",
+                       "height", "sha256"]
+
+    @admin.display(description="Figure")
+    def preview(self, figure):
+        return format_html('<img src="{}{}" style="max-width:160px">', settings.MEDIA_URL, figure.thumbnail)

@@ -112,6 +112,19 @@ class PaperRecord:
         data.pop("affiliations")
         return data
 
+    def as_json(self):
+        data = dict(self.__dict__)
+        for name in ("arxiv_published", "arxiv_updated"):
+            data[name] = data[name].isoformat() if data[name] else None
+        return data
+
+    @classmethod
+    def from_json(cls, data):
+        data = dict(data)
+        for name in ("arxiv_published", "arxiv_updated"):
+            data[name] = datetime.fromisoformat(data[name]) if data[name] else None
+        return cls(**data)
+
 
 def split_id(entry_id):
     match = ID_RE.search(entry_id)

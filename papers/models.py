@@ -88,8 +88,19 @@ class FetchRun(models.Model):
 
 class PaperQuerySet(models.QuerySet):
     def published(self):
-        """The one definition of what readers may see."""
-        return self.filter(state=Paper.State.PUBLISHED, published_at__lte=timezone.now())
+        """The one definition of what readers may see.
+
+        `published_at` is the public switch, not the state: a published paper whose
+        new arXiv version is being processed or re-reviewed stays public with the
+        text an editor published (Section.published_body) until it is published again.
+        """
+        return self.filter(published_at__isnull=False, published_at__lte=timezone.now()).exclude(
+            state=Paper.State.REJECTED
+        )
+
+    def review_queue(self):
+        """What most needs a human first: the worst flags, then the oldest."""
+        return self.filter(state=Paper.State.IN_REVIEW).order_by("-flag_score", "review_at", "pk")
 
     def needing_work(self):
         return self.filter(state__in=Paper.WORK_STATES)
@@ -150,9 +161,13 @@ class Paper(models.Model):
     extracted_at = models.DateTimeField(null=True, blank=True)
     summarized_at = models.DateTimeField(null=True, blank=True)
     review_at = models.DateTimeField(null=True, blank=True)
-    published_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, help_text="Set while the paper is public")
+    publish_at = models.DateTimeField(null=True, blank=True, help_text="Scheduled publication")
     failed_at = models.DateTimeField(null=True, blank=True)
     rejected_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(blank=True)
+    # A newer arXiv version of a published paper, waiting for an editor's go-ahead.
+    new_version = models.JSONField(default=dict, blank=True)
 
     objects = PaperQuerySet.as_manager()
 
@@ -161,7 +176,9 @@ class Paper(models.Model):
         indexes = [
             models.Index(fields=["state", "-flag_score", "review_at"], name="paper_queue_idx"),
             models.Index(fields=["state", "-published_at"], name="paper_public_idx"),
+            models.Index(fields=["publish_at"], name="paper_publish_at_idx"),
         ]
+        permissions = [("publish_paper", "Can publish, unpublish and schedule papers")]
 
     def __str__(self):
         return f"{self.arxiv_id}v{self.version} {self.title[:60]}"
@@ -190,6 +207,9 @@ class Generation(models.Model):
     model = models.CharField(max_length=100, blank=True)
     model_version = models.CharField(max_length=100, blank=True)
     prompt_version = models.CharField(max_length=40)
+    # 0 for the pipeline's own call; 1, 2… for each regeneration an editor asked for.
+    round = models.PositiveSmallIntegerField(default=0)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     sections = models.JSONField(help_text="kind -> {text, sources, note}")
     usage = models.JSONField(default=dict, blank=True)
     seconds = models.FloatField(default=0)
@@ -198,7 +218,7 @@ class Generation(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["paper", "paper_version", "backend", "model", "prompt_version"],
+                fields=["paper", "paper_version", "backend", "model", "prompt_version", "round"],
                 name="one_generation_per_paper_version_and_prompt",
             )
         ]
@@ -232,6 +252,16 @@ class Section(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Optimistic locking: a save must name the version it was made from.
+    version = models.PositiveIntegerField(default=1)
+    # Characters changed between `generated` and `body` (Levenshtein distance).
+    edit_distance = models.PositiveIntegerField(default=0)
+    # The section editors work on; older ones (replaced by a regeneration or a
+    # new arXiv version) stay as history.
+    is_current = models.BooleanField(default=True)
+    # What readers see: a copy of `body` taken when the paper was published.
+    public = models.BooleanField(default=False)
+    published_body = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -239,7 +269,10 @@ class Section(models.Model):
         ordering = ["paper", "order"]
         constraints = [
             models.UniqueConstraint(fields=["generation", "kind"], name="one_section_per_kind"),
+            models.UniqueConstraint(fields=["paper", "kind"], condition=models.Q(is_current=True),
+                                    name="one_current_section_per_kind"),
         ]
+        indexes = [models.Index(fields=["paper", "is_current"]), models.Index(fields=["paper", "public"])]
 
     def __str__(self):
         return f"{self.paper.arxiv_id} {self.get_kind_display()}"
@@ -275,10 +308,28 @@ class Figure(models.Model):
         return f"{self.paper.arxiv_id} {self.label or 'figure'} p.{self.page}"
 
 
+class SectionRevision(models.Model):
+    """Every change to a section: who, when, before and after."""
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="revisions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    action = models.CharField(max_length=20)  # edited, approved, withdrawn, replaced
+    before = models.TextField(blank=True)
+    after = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.section} {self.action} by {self.user or 'the system'}"
+
+
 class PaperEvent(models.Model):
     """The paper's history: every step's outcome and every state change."""
 
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="events")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     step = models.CharField(max_length=20)
     outcome = models.CharField(max_length=10)  # done, failed, retry, skipped
     message = models.TextField(blank=True)

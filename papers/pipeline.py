@@ -20,11 +20,11 @@ from pathlib import Path
 import requests
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from . import arxiv_source, pdf, quality
-from .models import FetchRun, Figure, Generation, Paper, PaperEvent, Section, Topic
+from .models import FetchRun, Figure, Generation, Paper, PaperEvent, Section, SectionRevision, Topic
 from .summarizers import PaperText, SummarizerError, get_summarizer
 from .summarizers.base import SECTION_KINDS, PaperPart
 
@@ -98,10 +98,13 @@ def upsert_papers(topic, records):
                 paper = Paper.objects.create(arxiv_id=record.arxiv_id, **record.fields())
                 created += 1
             elif record.version > paper.version:
-                if paper.state == State.PUBLISHED:
-                    # Readers keep the reviewed text; the editor decides on the new version.
-                    log_event(paper, "fetch", "skipped",
-                              f"v{record.version} is on arXiv; the published v{paper.version} is kept.")
+                if paper.published_at:
+                    # Readers keep the reviewed text; an editor decides when to process the new version.
+                    if paper.new_version.get("version") != record.version:
+                        Paper.objects.filter(pk=paper.pk).update(new_version=record.as_json())
+                        log_event(paper, "fetch", "skipped",
+                                  f"v{record.version} is on arXiv; the published v{paper.version} is kept "
+                                  "until an editor processes the new version.")
                     paper.topics.add(topic)
                     continue
                 for name, value in record.fields().items():
@@ -226,6 +229,7 @@ def summarize(paper):
         "backend": summarizer.name,
         "model": summarizer.model,
         "prompt_version": summarizer.prompt_version,
+        "round": 0,
     }
     if not Generation.objects.filter(**key).exists():
         started = time.monotonic()
@@ -247,22 +251,38 @@ def summarize(paper):
 def make_drafts(paper):
     """Turn the latest generation into draft sections with their quality flags."""
     generation = paper.generations.filter(paper_version=paper.version).latest("created_at", "pk")
-    total = quality.score(paper.flags)
     with transaction.atomic():
-        for order, kind in enumerate(SECTION_KINDS):
-            written = generation.sections.get(kind) or {}
-            text = written.get("text", "")
-            flags = quality.check_section(kind, text)
-            section, _ = Section.objects.get_or_create(
-                generation=generation, kind=kind,
-                defaults={
-                    "paper": paper, "order": order, "generated": text, "body": text,
-                    "sources": written.get("sources", []),
-                    "flags": flags, "flag_score": quality.score(flags),
-                },
-            )
-            total += section.flag_score
-    return {"review_at": timezone.now(), "flag_score": total}
+        for kind in SECTION_KINDS:
+            add_draft(paper, generation, kind)
+    return {"review_at": timezone.now(), "flag_score": paper_flag_score(paper)}
+
+
+def add_draft(paper, generation, kind, user=None):
+    """A new current draft of one section from `generation`; the one it replaces stays as history.
+
+    Never touches an existing section's body: an editor's work is only ever
+    superseded by a new row, not overwritten.
+    """
+    existing = Section.objects.filter(generation=generation, kind=kind).first()
+    if existing:
+        return existing
+    written = generation.sections.get(kind) or {}
+    text = written.get("text", "")
+    flags = quality.check_section(kind, text)
+    for old in Section.objects.filter(paper=paper, kind=kind, is_current=True):
+        Section.objects.filter(pk=old.pk).update(is_current=False)
+        SectionRevision.objects.create(section=old, user=user, action="replaced", before=old.body, after=text)
+    return Section.objects.create(
+        paper=paper, generation=generation, kind=kind, order=SECTION_KINDS.index(kind),
+        generated=text, body=text, sources=written.get("sources", []),
+        flags=flags, flag_score=quality.score(flags),
+    )
+
+
+def paper_flag_score(paper):
+    """Paper-level flags plus those of its current sections: the review queue's first key."""
+    sections = Section.objects.filter(paper=paper, is_current=True).values_list("flag_score", flat=True)
+    return quality.score(paper.flags) + sum(sections)
 
 
 STEPS = {
@@ -367,6 +387,62 @@ def resumable():
     )
 
 
-def log_event(paper, step, outcome, message="", seconds=0):
+def log_event(paper, step, outcome, message="", seconds=0, user=None):
     PaperEvent.objects.create(paper=paper, step=step, outcome=outcome, message=message[:5000],
-                              seconds=round(seconds, 3))
+                              seconds=round(seconds, 3), user=user)
+
+
+# --- editor-requested work -----------------------------------------------------------
+
+def regenerate(paper_id, kind=None, user_id=None):
+    """Ask the summarizer again (an editor's request): new drafts, the old text kept as history."""
+    paper = Paper.objects.filter(pk=paper_id).first()
+    if paper is None or paper.state not in (State.IN_REVIEW, State.PUBLISHED):
+        return None
+    summarizer = get_summarizer()
+    rounds = Generation.objects.filter(paper=paper, paper_version=paper.version)
+    next_round = (rounds.aggregate(last=Max("round"))["last"] or 0) + 1
+    started = time.monotonic()
+    try:
+        result = summarizer.summarize(paper_text(paper), topic_language(paper))
+    except SummarizerError as exc:
+        log_event(paper, "regenerate", "failed", str(exc), user_id and _user(user_id))
+        return None
+    user = _user(user_id)
+    with transaction.atomic():
+        generation = Generation.objects.create(
+            paper=paper, paper_version=paper.version, backend=summarizer.name, model=summarizer.model,
+            prompt_version=summarizer.prompt_version, round=next_round, requested_by=user,
+            model_version=result.model_version, sections=result.as_json(), usage=result.usage,
+            seconds=round(time.monotonic() - started, 3),
+        )
+        for section_kind in [kind] if kind else SECTION_KINDS:
+            add_draft(paper, generation, section_kind, user=user)
+        Paper.objects.filter(pk=paper.pk).update(flag_score=paper_flag_score(paper))
+        Paper.objects.filter(pk=paper.pk, state=State.PUBLISHED).update(state=State.IN_REVIEW)
+        log_event(paper, "regenerate", "done", f"{kind or 'all sections'}: new draft, round {next_round}", user=user)
+    return generation.pk
+
+
+def apply_new_version(paper, user=None):
+    """Process the waiting arXiv version of a published paper; readers keep the published text."""
+    from .tasks import enqueue_paper
+
+    record = arxiv_source.PaperRecord.from_json(paper.new_version)
+    with transaction.atomic():
+        for name, value in record.fields().items():
+            setattr(paper, name, value)
+        paper.new_version = {}
+        paper.state = State.FETCHED
+        paper.attempts = 0
+        paper.error = paper.failed_step = ""
+        paper.claimed_until = None
+        paper.save()
+        log_event(paper, "fetch", "done", f"v{paper.version} taken up by an editor", user=user)
+        transaction.on_commit(lambda: enqueue_paper(paper.pk))
+
+
+def _user(user_id):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(pk=user_id).first() if user_id else None

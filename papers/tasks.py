@@ -17,6 +17,7 @@ from .models import Topic
 log = logging.getLogger(__name__)
 
 RESUME_SCHEDULE = "resume-papers"
+PUBLISH_SCHEDULE = "publish-due-papers"
 
 
 def enqueue_paper(paper_id):
@@ -25,6 +26,21 @@ def enqueue_paper(paper_id):
 
 def process_paper(paper_id):
     return pipeline.process_paper(paper_id)
+
+
+def enqueue_regeneration(paper_id, kind=None, user_id=None):
+    async_task("papers.tasks.regenerate", paper_id, kind, user_id, task_name=f"regenerate-{paper_id}",
+               group="papers")
+
+
+def regenerate(paper_id, kind=None, user_id=None):
+    return pipeline.regenerate(paper_id, kind, user_id)
+
+
+def publish_due():
+    from .review import publish_due as publish
+
+    return publish()
 
 
 def fetch_topic(topic_id):
@@ -82,9 +98,14 @@ def sync_topic_schedule(topic):
 
 
 def ensure_resume_schedule(minutes=10):
-    """A lost task or a due retry is picked up within `minutes`."""
+    """A lost task or a due retry is picked up within `minutes`; scheduled papers are published each minute."""
     Schedule.objects.update_or_create(
         name=RESUME_SCHEDULE,
         defaults={"func": "papers.tasks.resume_papers", "schedule_type": Schedule.MINUTES,
                   "minutes": minutes, "repeats": -1},
+    )
+    Schedule.objects.update_or_create(
+        name=PUBLISH_SCHEDULE,
+        defaults={"func": "papers.tasks.publish_due", "schedule_type": Schedule.MINUTES,
+                  "minutes": 1, "repeats": -1},
     )

@@ -12,8 +12,8 @@ from .models import Figure, Paper, Section
 
 def public_papers():
     return Paper.objects.published().prefetch_related(
-        Prefetch("sections", queryset=Section.objects.filter(status=Section.Status.APPROVED)
-                 .select_related("generation").order_by("order"), to_attr="public_sections"),
+        Prefetch("sections", queryset=Section.objects.filter(public=True).order_by("order"),
+                 to_attr="public_sections"),
         Prefetch("figures", queryset=Figure.objects.filter(kept=True).order_by("order"),
                  to_attr="public_figures"),
     )
@@ -26,8 +26,7 @@ def home(request):
 
 def paper_detail(request, arxiv_id):
     paper = get_object_or_404(public_papers(), arxiv_id=arxiv_id)
-    # Sections and figures of the version that was reviewed, not of older ones.
-    sections = [s for s in paper.public_sections if s.generation.paper_version == paper.version]
+    sections = paper.public_sections
     figures = [f for f in paper.public_figures if f.paper_version == paper.version]
     return render(request, "papers/paper.html", {
         "paper": paper, "sections": sections, "figures": figures, "MEDIA_URL": settings.MEDIA_URL,

@@ -49,9 +49,10 @@ def test_retry_and_publish_actions(editor_client, paper):
                                   follow=True)
     assert "1 paper(s) queued again." in response.content.decode()
     assert pipeline.process_paper(paper.pk) == Paper.State.IN_REVIEW
-    response = editor_client.post("/admin/papers/paper/", {"action": "approve_and_publish",
-                                                           "_selected_action": [paper.pk]}, follow=True)
-    assert "1 paper(s) published" in response.content.decode()
+    editor_client.post("/admin/papers/paper/", {"action": "approve_all", "_selected_action": [paper.pk]})
+    response = editor_client.post("/admin/papers/paper/", {"action": "publish", "_selected_action": [paper.pk]},
+                                  follow=True)
+    assert "1 paper(s) published." in response.content.decode()
     assert Paper.objects.published().get() == paper
 
 

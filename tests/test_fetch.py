@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+from django.utils import timezone
 from django_q.models import OrmQ
 
 from papers import pacing, pipeline
@@ -36,24 +37,25 @@ def test_fetching_twice_makes_no_duplicates(fake_arxiv, topic, django_capture_on
     assert OrmQ.objects.count() == 10
 
 
-def fetch_v0_then_v1(fake_arxiv, topic, state_between):
-    """Fetch the search with 2202.12139 as v0, move it to `state_between`, then fetch v1."""
+def fetch_v0_then_v1(fake_arxiv, topic, **between):
+    """Fetch the search with 2202.12139 as v0, update it with `between`, then fetch v1."""
     body = shared_file(*SEARCH).read_bytes()
     fake_arxiv.reply(body.replace(b"2202.12139v1", b"2202.12139v0"))
     pipeline.fetch_topic(topic)
-    Paper.objects.filter(arxiv_id="2202.12139").update(state=state_between)
+    Paper.objects.filter(arxiv_id="2202.12139").update(**between)
     fake_arxiv.queue[:] = [(200, body, 0)]
     return pipeline.fetch_topic(topic), Paper.objects.get(arxiv_id="2202.12139")
 
 
 def test_a_new_version_is_processed_again(fake_arxiv, topic):
-    run, paper = fetch_v0_then_v1(fake_arxiv, topic, Paper.State.IN_REVIEW)
+    run, paper = fetch_v0_then_v1(fake_arxiv, topic, state=Paper.State.IN_REVIEW)
     assert (run.updated, paper.version, paper.state) == (1, 1, Paper.State.FETCHED)
 
 
 def test_a_new_version_of_a_published_paper_keeps_the_published_text(fake_arxiv, topic):
-    _, paper = fetch_v0_then_v1(fake_arxiv, topic, Paper.State.PUBLISHED)
+    _, paper = fetch_v0_then_v1(fake_arxiv, topic, state=Paper.State.PUBLISHED, published_at=timezone.now())
     assert (paper.version, paper.state) == (0, Paper.State.PUBLISHED)
+    assert paper.new_version["version"] == 1 and paper.new_version["arxiv_id"] == "2202.12139"
     assert paper.events.filter(step="fetch", outcome="skipped", message__contains="v1 is on arXiv").exists()
 
 
