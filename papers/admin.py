@@ -62,6 +62,21 @@ class FlagFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReviewFilter(admin.SimpleListFilter):
+    title = "review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("queue", "Needs review"), ("ready", "Approved, ready to publish")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "queue":
+            return queryset & Paper.objects.review_queue()
+        if self.value() == "ready":
+            return queryset & Paper.objects.ready_to_publish()
+        return queryset
+
+
 class BackendFilter(admin.SimpleListFilter):
     title = "summarizer backend"
     parameter_name = "backend"
@@ -102,7 +117,7 @@ class EventInline(admin.TabularInline):
 class PaperAdmin(admin.ModelAdmin):
     list_display = ["arxiv_id", "review_link", "state", "flag_score", "flag_codes", "edited", "backend",
                     "attempts", "review_at"]
-    list_filter = ["state", "topics", FlagFilter, BackendFilter, ("review_at", admin.DateFieldListFilter),
+    list_filter = [ReviewFilter, "state", "topics", FlagFilter, BackendFilter, ("review_at", admin.DateFieldListFilter),
                    "language"]
     search_fields = ["arxiv_id", "title", "authors"]
     ordering = ["-flag_score", "review_at", "pk"]
@@ -122,7 +137,10 @@ class PaperAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         current = Section.objects.filter(paper=OuterRef("pk"), is_current=True).order_by()
-        return super().get_queryset(request).annotate(
+        return super().get_queryset(request).prefetch_related(
+            models.Prefetch("sections", queryset=Section.objects.filter(is_current=True).only("paper", "flags"),
+                            to_attr="current_sections")
+        ).annotate(
             edited_chars=Subquery(current.values("paper").annotate(total=Sum("edit_distance")).values("total")),
             backend_name=Subquery(
                 Generation.objects.filter(paper=OuterRef("pk")).order_by("-created_at").values("backend")[:1]
@@ -139,7 +157,9 @@ class PaperAdmin(admin.ModelAdmin):
 
     @admin.display(description="Flags")
     def flag_codes(self, paper):
-        return ", ".join(sorted({f["code"] for f in paper.flags})) or ""
+        codes = {f["code"] for f in paper.flags}
+        codes.update(f["code"] for section in paper.current_sections for f in section.flags)
+        return ", ".join(sorted(codes))
 
     @admin.display(description="Edited (chars)", ordering="edited_chars")
     def edited(self, paper):

@@ -99,8 +99,13 @@ class PaperQuerySet(models.QuerySet):
         )
 
     def review_queue(self):
-        """What most needs a human first: the worst flags, then the oldest."""
-        return self.filter(state=Paper.State.IN_REVIEW).order_by("-flag_score", "review_at", "pk")
+        """Papers with a section still to review, what most needs a human first: worst flags, then oldest."""
+        drafts = Section.objects.filter(paper=models.OuterRef("pk"), is_current=True, status=Section.Status.DRAFT)
+        return self.filter(models.Exists(drafts), state=Paper.State.IN_REVIEW).order_by("-flag_score", "review_at", "pk")
+
+    def ready_to_publish(self):
+        drafts = Section.objects.filter(paper=models.OuterRef("pk"), is_current=True, status=Section.Status.DRAFT)
+        return self.filter(~models.Exists(drafts), state=Paper.State.IN_REVIEW)
 
     def needing_work(self):
         return self.filter(state__in=Paper.WORK_STATES)

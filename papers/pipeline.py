@@ -402,13 +402,13 @@ def regenerate(paper_id, kind=None, user_id=None):
     summarizer = get_summarizer()
     rounds = Generation.objects.filter(paper=paper, paper_version=paper.version)
     next_round = (rounds.aggregate(last=Max("round"))["last"] or 0) + 1
+    user = _user(user_id)
     started = time.monotonic()
     try:
         result = summarizer.summarize(paper_text(paper), topic_language(paper))
     except SummarizerError as exc:
-        log_event(paper, "regenerate", "failed", str(exc), user_id and _user(user_id))
+        log_event(paper, "regenerate", "failed", str(exc), user=user)
         return None
-    user = _user(user_id)
     with transaction.atomic():
         generation = Generation.objects.create(
             paper=paper, paper_version=paper.version, backend=summarizer.name, model=summarizer.model,

@@ -34,6 +34,8 @@ def local_settings(settings, tmp_path):
     settings.ARXIV_TIMEOUT_SECONDS = 2
     settings.PDF_DOWNLOAD_TIMEOUT_SECONDS = 2
     settings.SUMMARIZER = "extractive"
+    # Deliberately slow password hashing is not what these tests measure.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return settings
 
 

@@ -83,3 +83,10 @@ def test_markdown_in_paper_text_is_escaped():
     text = PaperText(title="T", abstract=abstract, language="en", parts={})
     summary = get_summarizer("extractive").summarize(text, "en").sections[0].text
     assert "\\*stars\\*" in summary and "\\<b\\>" in summary
+
+
+def test_a_short_abstract_still_gives_key_takeaways():
+    text = PaperText(title="T", abstract="We reconstruct head avatars from monocular video with a visual prior.",
+                     language="en", parts={}, text_ok=False)
+    sections = {s.kind: s for s in get_summarizer("extractive").summarize(text, "en").sections}
+    assert sections["key_takeaways"].text == "- We reconstruct head avatars from monocular video with a visual prior."

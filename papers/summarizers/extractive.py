@@ -164,7 +164,8 @@ class ExtractiveSummarizer(Summarizer):
                 if part.text:
                     pool += split_sentences(part.text, lang)
                     sources.append(kind)
-        takeaways = pick(pool, prior, self.LIMITS["key_takeaways"], exclude=summary)
+        # A short abstract may have nothing left once the summary sentence is taken: repeat it then.
+        takeaways = pick(pool, prior, self.LIMITS["key_takeaways"], exclude=summary) or summary
         sections.append(SectionText(
             "key_takeaways",
             "\n".join(f"- {escape(s)}" for s in takeaways),

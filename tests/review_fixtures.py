@@ -1,0 +1,47 @@
+"""Papers in review made by the real pipeline from a real PDF, and users in each role."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from papers import pipeline
+from papers.models import Paper
+
+from .conftest import shared_file
+
+
+def make_reviewed_paper(topic, fake_arxiv, n=1, pdf="avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf"):
+    arxiv_id = f"2401.{n:05d}"
+    path = f"/pdf/{arxiv_id}v1"
+    fake_arxiv.pdfs[path] = shared_file("pdfs", pdf).read_bytes()
+    paper = Paper.objects.create(
+        arxiv_id=arxiv_id, title=f"Head avatars {n}", authors=["Ada Lovelace", "Alan Turing"],
+        abstract="We reconstruct head avatars from monocular video with a visual prior. It improves fidelity.",
+        abs_url=f"https://arxiv.org/abs/{arxiv_id}v1", pdf_url=fake_arxiv.url + path,
+    )
+    paper.topics.add(topic)
+    assert pipeline.process_paper(paper.pk) == Paper.State.IN_REVIEW
+    paper.refresh_from_db()
+    return paper
+
+
+@pytest.fixture
+def reviewed_paper(topic, fake_arxiv):
+    return make_reviewed_paper(topic, fake_arxiv)
+
+
+def user_in(django_user_model, name, group=None, staff=True, superuser=False):
+    user = django_user_model.objects.create_user(name, f"{name}@example.org", "pw", is_staff=staff,
+                                                 is_superuser=superuser)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def editor(django_user_model):
+    return user_in(django_user_model, "editor", "Editor")
+
+
+@pytest.fixture
+def publisher(django_user_model):
+    return user_in(django_user_model, "publisher", "Publisher")
