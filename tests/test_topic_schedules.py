@@ -50,6 +50,8 @@ def test_resume_papers_queues_papers_with_work_and_no_live_claim(topic, fake_arx
     assert OrmQ.objects.count() == 1
 
 
-def test_migrating_creates_the_resume_schedule(db):
+def test_migrating_creates_the_resume_and_publish_schedules(db):
     schedule = Schedule.objects.get(name=tasks.RESUME_SCHEDULE)
     assert (schedule.func, schedule.schedule_type, schedule.minutes) == ("papers.tasks.resume_papers", "I", 10)
+    schedule = Schedule.objects.get(name=tasks.PUBLISH_SCHEDULE)
+    assert (schedule.func, schedule.schedule_type, schedule.minutes) == ("papers.tasks.publish_due", "I", 1)
