@@ -2,4 +2,5 @@ from django.conf import settings
 
 
 def site(request):
-    return {"SITE_NAME": settings.SITE_NAME, "SOURCE_CODE_URL": settings.SOURCE_CODE_URL}
+    return {"SITE_NAME": settings.SITE_NAME, "SOURCE_CODE_URL": settings.SOURCE_CODE_URL,
+            "MEDIA_URL": settings.MEDIA_URL}

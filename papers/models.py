@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Language(models.TextChoices):
@@ -129,6 +130,8 @@ class Paper(models.Model):
     version = models.PositiveIntegerField(default=1)
     title = models.TextField()
     authors = models.JSONField(default=list, help_text="Names in the paper's order")
+    # One name a line, framed by newlines, for exact lookups (JSON text escapes non-ASCII names).
+    authors_index = models.TextField(blank=True, editable=False)
     abstract = models.TextField(blank=True)
     comment = models.TextField(blank=True)
     journal_ref = models.TextField(blank=True)
@@ -167,6 +170,10 @@ class Paper(models.Model):
     summarized_at = models.DateTimeField(null=True, blank=True)
     review_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True, help_text="Set while the paper is public")
+    # The day's digest the paper belongs to (the publication date in TIME_ZONE).
+    published_on = models.DateField(null=True, blank=True)
+    # What search reads (papers.search): title, authors, abstract and published text, Chinese as bigrams.
+    search_document = models.TextField(blank=True, editable=False)
     publish_at = models.DateTimeField(null=True, blank=True, help_text="Scheduled publication")
     failed_at = models.DateTimeField(null=True, blank=True)
     rejected_at = models.DateTimeField(null=True, blank=True)
@@ -182,6 +189,7 @@ class Paper(models.Model):
             models.Index(fields=["state", "-flag_score", "review_at"], name="paper_queue_idx"),
             models.Index(fields=["state", "-published_at"], name="paper_public_idx"),
             models.Index(fields=["publish_at"], name="paper_publish_at_idx"),
+            models.Index(fields=["-published_on", "-published_at"], name="paper_day_idx"),
         ]
         permissions = [("publish_paper", "Can publish, unpublish and schedule papers")]
 
@@ -190,6 +198,12 @@ class Paper(models.Model):
 
     def get_absolute_url(self):
         return reverse("papers:paper", args=[self.arxiv_id])
+
+    def save(self, *args, **kwargs):
+        self.authors_index = "\n" + "\n".join(self.authors) + "\n"
+        if kwargs.get("update_fields"):
+            kwargs["update_fields"] = {*kwargs["update_fields"], "authors_index"}
+        super().save(*args, **kwargs)
 
     @property
     def versioned_id(self):
@@ -211,6 +225,8 @@ class Generation(models.Model):
     backend = models.CharField(max_length=40)
     model = models.CharField(max_length=100, blank=True)
     model_version = models.CharField(max_length=100, blank=True)
+    # The language the sections are written in (extractive text keeps the paper's own).
+    language = models.CharField(max_length=2, choices=Language.choices, blank=True)
     prompt_version = models.CharField(max_length=40)
     # 0 for the pipeline's own call; 1, 2… for each regeneration an editor asked for.
     round = models.PositiveSmallIntegerField(default=0)
@@ -234,10 +250,10 @@ class Generation(models.Model):
 
 class Section(models.Model):
     class Kind(models.TextChoices):
-        SUMMARY = "summary", "One-line summary"
-        KEY_TAKEAWAYS = "key_takeaways", "Key takeaways"
-        METHOD = "method", "Method"
-        CONCLUSION = "conclusion", "Conclusion"
+        SUMMARY = "summary", _("One-line summary")
+        KEY_TAKEAWAYS = "key_takeaways", _("Key takeaways")
+        METHOD = "method", _("Method")
+        CONCLUSION = "conclusion", _("Conclusion")
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"

@@ -241,6 +241,7 @@ def summarize(paper):
             raise
         Generation.objects.get_or_create(**key, defaults={
             "model_version": result.model_version,
+            "language": result.language or topic_language(paper),
             "sections": result.as_json(),
             "usage": result.usage,
             "seconds": round(time.monotonic() - started, 3),
@@ -414,6 +415,7 @@ def regenerate(paper_id, kind=None, user_id=None):
             paper=paper, paper_version=paper.version, backend=summarizer.name, model=summarizer.model,
             prompt_version=summarizer.prompt_version, round=next_round, requested_by=user,
             model_version=result.model_version, sections=result.as_json(), usage=result.usage,
+            language=result.language or topic_language(paper),
             seconds=round(time.monotonic() - started, 3),
         )
         for section_kind in [kind] if kind else SECTION_KINDS:

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from rapidfuzz.distance import Levenshtein
 
+from . import caching, search
 from .models import Paper, Section, SectionRevision
 from .pipeline import log_event
 
@@ -121,10 +122,13 @@ def publish(paper, user):
         now = timezone.now()
         Section.objects.filter(paper=paper).update(public=False)
         Section.objects.filter(paper=paper, is_current=True).update(public=True, published_body=F("body"))
+        published_at = paper.published_at or now
         Paper.objects.filter(pk=paper.pk).update(
-            state=State.PUBLISHED, published_at=paper.published_at or now, publish_at=None
+            state=State.PUBLISHED, published_at=published_at, publish_at=None,
+            published_on=timezone.localdate(published_at),
         )
         log_event(paper, "publish", "done", "published", user=user)
+        transaction.on_commit(lambda: public_changed(paper))
     return True
 
 
@@ -138,6 +142,7 @@ def unpublish(paper, user):
             raise ReviewError("The paper is not published.")
         Section.objects.filter(paper=paper).update(public=False)
         log_event(paper, "unpublish", "done", "taken off the public site", user=user)
+        transaction.on_commit(lambda: public_changed(paper))
     return True
 
 
@@ -176,6 +181,13 @@ def reject(paper, reason, user):
         )
         Section.objects.filter(paper=paper).update(public=False)
         log_event(paper, "reject", "done", reason, user=user)
+        transaction.on_commit(lambda: public_changed(paper))
+
+
+def public_changed(paper):
+    """What readers may see changed: reindex the paper and drop every cached public page."""
+    search.index_paper(Paper.objects.get(pk=paper.pk))
+    caching.public_changed()
 
 
 def set_figures(paper, kept_ids, order, user):
@@ -192,6 +204,8 @@ def set_figures(paper, kept_ids, order, user):
             type(figure).objects.filter(pk=figure.pk).update(order=figure.order, kept=figure.kept)
         log_event(paper, "figures", "done",
                   f"{sum(f.kept for f in figures)} of {len(figures)} figures kept", user=user)
+        if paper.published_at:
+            transaction.on_commit(lambda: public_changed(paper))
 
 
 def request_regeneration(paper, user, kind=None):

@@ -1,37 +1,192 @@
-"""The public site. Until the public-site issue lands: a list and a paper page.
+"""The public site: digests by topic and day, papers, listings and search.
 
-Every query starts from Paper.objects.published(); nothing else is public.
+Every query starts from Paper.objects.published(), so nothing unpublished can
+reach a page, a count or a next/previous link. Each page runs a fixed number of
+queries whatever the size of the database, and is cached for anonymous readers
+until the next publication (papers/caching.py).
 """
 
-from django.conf import settings
-from django.db.models import Prefetch
+import datetime
+from collections import defaultdict
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Prefetch, Q
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
 
-from .models import Figure, Paper, Section
+from . import search as search_index
+from .caching import cached_public
+from .models import Figure, Paper, Section, Topic
+
+DAYS_PER_PAGE = 20
+PAPERS_PER_PAGE = 30
+HOME_PAPERS_PER_TOPIC = 10
 
 
-def public_papers():
-    return Paper.objects.published().prefetch_related(
-        Prefetch("sections", queryset=Section.objects.filter(public=True).order_by("order"),
-                 to_attr="public_sections"),
-        Prefetch("figures", queryset=Figure.objects.filter(kept=True).order_by("order"),
-                 to_attr="public_figures"),
+def public_papers(with_figures=True):
+    """Published papers with their public sections (and kept figures) in two more queries."""
+    papers = Paper.objects.published().prefetch_related(
+        Prefetch("sections", queryset=Section.objects.filter(public=True).select_related("generation")
+                 .order_by("order"), to_attr="public_sections"),
     )
+    if with_figures:
+        papers = papers.prefetch_related(
+            Prefetch("figures", queryset=Figure.objects.filter(kept=True).order_by("order"), to_attr="public_figures")
+        )
+    return papers
 
 
+def sections_by_kind(paper):
+    return {s.kind: s for s in paper.public_sections}
+
+
+@cached_public
 def home(request):
-    papers = public_papers().order_by("-published_at")[:50]
-    return render(request, "papers/home.html", {"papers": papers})
+    """The latest digest of each topic."""
+    published = Paper.objects.published()
+    latest = dict(
+        published.filter(topics__active=True).values_list("topics").annotate(day=Max("published_on"))
+    )
+    topics = list(Topic.objects.filter(pk__in=latest))
+    pairs = Q(pk__in=[])
+    for topic in topics:
+        pairs |= Q(topics=topic, published_on=latest[topic.pk])
+    counts = dict(
+        published.filter(pairs).values_list("topics").annotate(n=Count("pk", distinct=True))
+    )
+    by_topic = defaultdict(list)
+    for topic in topics:
+        topic.latest_day = latest[topic.pk]
+        topic.paper_count = counts.get(topic.pk, 0)
+    wanted = {t.pk: t.latest_day for t in topics}
+    for paper in public_papers(with_figures=False).filter(pairs).prefetch_related("topics").order_by("-published_at"):
+        for topic in paper.topics.all():
+            if wanted.get(topic.pk) == paper.published_on and len(by_topic[topic.pk]) < HOME_PAPERS_PER_TOPIC:
+                by_topic[topic.pk].append(paper)
+    digests = [(t, by_topic[t.pk]) for t in sorted(topics, key=lambda t: (-t.latest_day.toordinal(), t.name))]
+    return render(request, "papers/home.html", {"digests": digests})
 
 
-def paper_detail(request, arxiv_id):
-    paper = get_object_or_404(public_papers(), arxiv_id=arxiv_id)
-    sections = paper.public_sections
-    figures = [f for f in paper.public_figures if f.paper_version == paper.version]
-    return render(request, "papers/paper.html", {
-        "paper": paper, "sections": sections, "figures": figures, "MEDIA_URL": settings.MEDIA_URL,
+@cached_public
+def topic_days(request, slug):
+    topic = get_object_or_404(Topic, slug=slug)
+    days = (
+        Paper.objects.published().filter(topics=topic).values("published_on")
+        .annotate(papers=Count("pk")).order_by("-published_on")
+    )
+    page = Paginator(days, DAYS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "papers/topic.html", {"topic": topic, "page": page})
+
+
+@cached_public
+def day_digest(request, slug, day):
+    topic = get_object_or_404(Topic, slug=slug)
+    try:
+        day = datetime.date.fromisoformat(day)
+    except ValueError:
+        raise Http404("not a date") from None
+    published = Paper.objects.published().filter(topics=topic)
+    papers = list(public_papers().filter(topics=topic, published_on=day).order_by("published_at", "pk"))
+    if not papers:
+        raise Http404("no digest for this day")
+    previous = published.filter(published_on__lt=day).aggregate(d=Max("published_on"))["d"]
+    following = published.filter(published_on__gt=day).order_by("published_on").values_list(
+        "published_on", flat=True).first()
+    for paper in papers:
+        paper.by_kind = sections_by_kind(paper)
+    return render(request, "papers/day.html", {
+        "topic": topic, "day": day, "papers": papers, "previous": previous, "following": following,
     })
+
+
+@cached_public
+def paper_detail(request, arxiv_id):
+    paper = get_object_or_404(public_papers().prefetch_related("topics"), arxiv_id=arxiv_id)
+    sections = paper.public_sections
+    generations = {s.generation for s in sections}
+    reviewed = max((s.reviewed_at for s in sections if s.reviewed_at), default=None)
+    return render(request, "papers/paper.html", {
+        "paper": paper,
+        "sections": sections,
+        "figures": [f for f in paper.public_figures if f.paper_version == paper.version],
+        "generations": sorted(generations, key=lambda g: g.created_at),
+        "reviewed_at": reviewed,
+        "bibtex": bibtex(paper),
+        "related": search_index.related(paper),
+    })
+
+
+@cached_public
+def category(request, name):
+    papers = public_papers(with_figures=False).filter(categories__icontains=f'"{name}"').order_by("-published_at")
+    page = Paginator(papers, PAPERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "papers/listing.html", {"heading": name, "kind": "category", "page": page})
+
+
+@cached_public
+def author(request, name):
+    papers = public_papers(with_figures=False).filter(authors_index__contains=f"\n{name}\n").order_by("-published_at")
+    page = Paginator(papers, PAPERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "papers/listing.html", {"heading": name, "kind": "author", "page": page})
+
+
+@cached_public
+def search(request):
+    query = request.GET.get("q", "").strip()[:200]
+    topic = Topic.objects.filter(slug=request.GET.get("topic")).first() if request.GET.get("topic") else None
+    date_from, date_to = parse_date(request.GET.get("from")), parse_date(request.GET.get("to"))
+    results = []
+    if query:
+        found = search_index.search(query, topic=topic, date_from=date_from, date_to=date_to)
+        by_pk = public_papers(with_figures=False).in_bulk([p.pk for p in found])
+        results = [by_pk[p.pk] for p in found if p.pk in by_pk]
+        for paper in results:
+            paper.by_kind = sections_by_kind(paper)
+    return render(request, "papers/search.html", {
+        "query": query, "results": results, "topics": Topic.objects.filter(active=True),
+        "topic": topic, "date_from": date_from, "date_to": date_to,
+    })
+
+
+def set_language(request, code):
+    """Switch the interface language by a plain link (no form: cached pages carry no CSRF token)."""
+    following = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(following, allowed_hosts={request.get_host()}):
+        following = "/"
+    response = HttpResponseRedirect(following)
+    if check_for_language(code):
+        response.set_cookie("django_language", code, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
 
 
 def source(request):
     return render(request, "papers/source.html")
+
+
+def parse_date(value):
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def bibtex(paper):
+    def clean(text):
+        return text.replace("{", "").replace("}", "").replace("\\", "")
+
+    key = f"{(paper.authors[0].split()[-1] if paper.authors else 'arxiv').lower()}{paper.arxiv_published.year if paper.arxiv_published else ''}"
+    key = "".join(c for c in key if c.isalnum()) + paper.arxiv_id.replace("/", "").replace(".", "")[-5:]
+    fields = [
+        ("title", f"{{{clean(paper.title)}}}"),
+        ("author", " and ".join(clean(a) for a in paper.authors)),
+        ("year", str(paper.arxiv_published.year) if paper.arxiv_published else ""),
+        ("eprint", paper.arxiv_id),
+        ("archivePrefix", "arXiv"),
+        ("primaryClass", paper.primary_category),
+        ("doi", paper.doi),
+        ("url", f"https://arxiv.org/abs/{paper.arxiv_id}"),
+    ]
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
+    return f"@misc{{{key},\n{body}\n}}"

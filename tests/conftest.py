@@ -36,6 +36,8 @@ def local_settings(settings, tmp_path):
     settings.SUMMARIZER = "extractive"
     # Deliberately slow password hashing is not what these tests measure.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": str(tmp_path)}}
     return settings
 
 

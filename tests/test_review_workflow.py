@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.test import TestCase
 from django.utils import timezone
 
 from papers import pipeline, review
@@ -19,7 +20,8 @@ def section(paper, kind="method"):
 
 def publish_all(paper, user):
     review.approve_all(paper, user)
-    review.publish(paper, user)
+    with TestCase.captureOnCommitCallbacks(execute=True):  # reindexing and cache invalidation run on commit
+        review.publish(paper, user)
     paper.refresh_from_db()
 
 
@@ -85,7 +87,8 @@ def test_editing_a_published_paper_keeps_the_published_text_until_it_is_publishe
 def test_unpublish_and_reject(reviewed_paper, publisher, client):
     publish_all(reviewed_paper, publisher)
     first_published = reviewed_paper.published_at
-    review.unpublish(reviewed_paper, publisher)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        review.unpublish(reviewed_paper, publisher)
     assert client.get(reviewed_paper.get_absolute_url()).status_code == 404
     reviewed_paper.refresh_from_db()
     assert reviewed_paper.state == State.IN_REVIEW and first_published

@@ -44,6 +44,7 @@ class SummaryResult:
     model_version: str = ""
     prompt_version: str = ""
     usage: dict = field(default_factory=dict)
+    language: str = ""  # what the sections are written in
 
     def as_json(self):
         return {s.kind: {"text": s.text, "sources": s.sources} for s in self.sections}

@@ -180,6 +180,7 @@ class ExtractiveSummarizer(Summarizer):
             model=self.model,
             model_version=VERSION,
             prompt_version=self.prompt_version,
+            language=lang,
         )
 
     def _part_section(self, paper, kind, abstract, prior, summary, notes, lang):
