@@ -2,9 +2,15 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
-def ensure_schedules(sender, **kwargs):
+def after_migrate(sender, **kwargs):
+    # Also after `flush` (which sends post_migrate): the groups and schedules are
+    # configuration, not data, and must always exist.
+    from django.contrib.auth.models import Group, Permission
+
+    from .roles import ensure_groups
     from .tasks import ensure_resume_schedule
 
+    ensure_groups(Group, Permission)
     ensure_resume_schedule()
 
 
@@ -13,5 +19,4 @@ class PapersConfig(AppConfig):
     verbose_name = "Papers"
 
     def ready(self):
-        # Every deployment, not only the demo, needs lost tasks and due retries picked up.
-        post_migrate.connect(ensure_schedules, sender=self)
+        post_migrate.connect(after_migrate, sender=self)

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import strip_tags
 
 from .models import Topic
 from .rendering import render_markdown
@@ -23,6 +24,11 @@ XML_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udff
 
 def clean(text):
     return XML_ILLEGAL_RE.sub("", str(text or ""))
+
+
+def plain(text):
+    """Titles and names as plain text: some readers render markup in them."""
+    return clean(strip_tags(str(text or "")))
 
 
 class SiteFeed(Feed):
@@ -50,7 +56,7 @@ class SiteFeed(Feed):
         return self.papers(obj).order_by("-published_at", "-pk")[:ITEMS]
 
     def item_title(self, paper):
-        return clean(paper.title)
+        return plain(paper.title)
 
     def item_link(self, paper):
         return paper.get_absolute_url()
@@ -64,10 +70,10 @@ class SiteFeed(Feed):
         return paper.published_at
 
     def item_author_name(self, paper):
-        return clean(", ".join(paper.authors))
+        return plain(", ".join(paper.authors))
 
     def item_categories(self, paper):
-        return [clean(c) for c in paper.categories]
+        return [plain(c) for c in paper.categories]
 
     def item_description(self, paper):
         sections = {s.kind: s for s in paper.public_sections}
@@ -98,13 +104,13 @@ class TopicFeed(SiteFeed):
         return get_object_or_404(Topic, slug=slug)
 
     def title(self, topic):
-        return clean(f"{topic.name} · {settings.SITE_NAME}")
+        return plain(f"{topic.name} · {settings.SITE_NAME}")
 
     def link(self, topic):
         return f"/t/{topic.slug}/"
 
     def description(self, topic):
-        return clean(f"Reviewed summaries of new arXiv papers on {topic.name}")
+        return plain(f"Reviewed summaries of new arXiv papers on {topic.name}")
 
     def papers(self, topic):
         return public_papers().filter(topics=topic)

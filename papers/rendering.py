@@ -13,7 +13,10 @@ ALLOWED_ATTRIBUTES = {"a": {"href"}}
 
 
 def render_markdown(text):
-    html = markdown.markdown(text or "", extensions=["sane_lists"], output_format="html")
+    # No raw HTML at all: escaped before Markdown sees it, so an unclosed HTML block in
+    # generated text cannot swallow the Markdown after it. nh3 then enforces the allow-list.
+    text = (text or "").replace("<", "&lt;")
+    html = markdown.markdown(text, extensions=["sane_lists"], output_format="html")
     return mark_safe(nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -17,6 +17,7 @@ def make_reviewed_paper(topic, fake_arxiv, n=1, pdf="avatar_hifiavatar_ieee_tmm_
         arxiv_id=arxiv_id, title=f"Head avatars {n}", authors=["Ada Lovelace", "Alan Turing"],
         abstract="We reconstruct head avatars from monocular video with a visual prior. It improves fidelity.",
         abs_url=f"https://arxiv.org/abs/{arxiv_id}v1", pdf_url=fake_arxiv.url + path,
+        categories=["cs.CV", "cs.GR"], primary_category="cs.CV",
     )
     paper.topics.add(topic)
     assert pipeline.process_paper(paper.pk) == Paper.State.IN_REVIEW

@@ -6,6 +6,7 @@ import pytest
 
 from papers import pdf, pipeline
 from papers.models import Paper
+from papers.rendering import render_markdown
 from papers.summarizers import get_summarizer
 from papers.summarizers.base import PaperPart, PaperText
 from papers.summarizers.extractive import split_sentences
@@ -82,7 +83,9 @@ def test_markdown_in_paper_text_is_escaped():
     abstract = "We use *stars* and <b>tags</b> and [links](https://x.org) in an abstract sentence here. Second one."
     text = PaperText(title="T", abstract=abstract, language="en", parts={})
     summary = get_summarizer("extractive").summarize(text, "en").sections[0].text
-    assert "\\*stars\\*" in summary and "\\<b\\>" in summary
+    assert "\\*stars\\*" in summary and "\\[links\\]" in summary
+    html = str(render_markdown(summary))
+    assert "*stars*" in html and "&lt;b&gt;tags&lt;/b&gt;" in html and "<a " not in html
 
 
 def test_a_short_abstract_still_gives_key_takeaways():

@@ -1,13 +1,7 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-EDITOR = [
-    "view_topic", "view_fetchrun",
-    "view_paper", "change_paper",
-    "view_section", "change_section",
-    "view_figure", "change_figure",
-]
-PUBLISHER = EDITOR + ["publish_paper"]
+from papers.roles import ensure_groups
 
 
 def make_groups(apps, schema_editor):
@@ -16,11 +10,7 @@ def make_groups(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, codenames in [("Editor", EDITOR), ("Publisher", PUBLISHER)]:
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(Permission.objects.filter(content_type__app_label="papers", codename__in=codenames))
+    ensure_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
 def remove_groups(apps, schema_editor):

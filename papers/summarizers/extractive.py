@@ -26,7 +26,8 @@ SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[\"“])|(?<=[。！？])|\
 ABBREVIATIONS_RE = re.compile(r"\b(?:et al|e\.g|i\.e|Fig|Figs|Eq|Eqs|Sec|Tab|vs|cf|resp|approx)\.$", re.I)
 LATIN_WORD_RE = re.compile(r"[a-z][a-z\-]{2,}")
 CJK_RE = re.compile(r"[\u4e00-\u9fff]")
-MARKDOWN_SPECIAL_RE = re.compile(r"([\\`*_\[\]<>#|])")
+# Angle brackets are left alone: papers.rendering shows any raw HTML as text.
+MARKDOWN_SPECIAL_RE = re.compile(r"([\\`*_\[\]#|])")
 
 NOTES = {
     "en": {

@@ -1,0 +1,86 @@
+"""RSS and Atom: valid, complete, only published content, readable by a real feed reader."""
+
+import shutil
+import sqlite3
+import subprocess
+
+import feedparser
+import pytest
+from django.test import TestCase
+
+from papers import review
+from papers.feeds import clean
+from papers.models import Section
+
+from .site_fixtures import SECRET_MARKERS, site  # noqa: F401
+
+FEEDS = ["/feed/rss/", "/feed/atom/", "/t/virtual-humans/feed/rss/", "/t/virtual-humans/feed/atom/"]
+
+
+def parse(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, f"{url}: {feed.get('bozo_exception')}"
+    return feed, response
+
+
+@pytest.mark.parametrize("url", FEEDS)
+def test_every_feed_is_valid_and_lists_the_published_papers(client, site, url):
+    feed, response = parse(client, url)
+    assert feed.version in ("rss20", "atom10")
+    titles = [entry.title for entry in feed.entries]
+    assert titles == [site["belle"].title, site["avatar"].title], "newest first, nothing else"
+    avatar = feed.entries[1]
+    assert avatar.link == f"http://testserver{site['avatar'].get_absolute_url()}"
+    assert avatar.id == avatar.link
+    assert avatar.published_parsed
+    assert "Ada Lovelace" in avatar.author
+    assert {t.term for t in avatar.tags} == {"cs.CV", "cs.GR"}
+    assert "<ul>" in avatar.summary and "<li>" in avatar.summary  # key takeaways as HTML
+    enclosure = [link for link in avatar.links if link.rel == "enclosure"]
+    assert enclosure and enclosure[0].href.endswith("fig-01.webp") and enclosure[0].type == "image/webp"
+    assert int(enclosure[0].length) > 1000
+    for marker in SECRET_MARKERS:
+        assert marker not in response.content.decode()
+
+
+def test_the_site_feed_keeps_the_latest_fifty(client, topic, db):
+    from papers.seeding import seed_papers
+
+    seed_papers(60, topic=topic)
+    feed, _ = parse(client, "/feed/rss/")
+    assert len(feed.entries) == 50
+
+
+def test_xml_illegal_characters_are_stripped(client, site):
+    body = "Clean text\x00 with a form feed\x0c and a vertical tab\x0b."
+    method = Section.objects.get(paper=site["avatar"], kind="summary", is_current=True)
+    review.edit_section(method.pk, body, method.version, site["user"])
+    review.approve_all(site["avatar"], site["user"])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        review.publish(site["avatar"], site["user"])
+    feed, response = parse(client, "/feed/atom/")
+    assert b"\x00" not in response.content and b"\x0c" not in response.content
+    assert "Clean text with a form feed and a vertical tab." in response.content.decode()
+    assert clean("a\x01b\ufffec") == "abc"
+
+
+@pytest.mark.skipif(not shutil.which("newsboat"), reason="Debian's newsboat is not installed (apt-get install newsboat)")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("path", ["/t/virtual-humans/feed/atom/", "/feed/rss/"])
+def test_newsboat_a_real_feed_reader_reads_the_feed(live_server, site, tmp_path, path):
+    # A fresh cache per feed: newsboat keeps one copy of an item per guid.
+    (tmp_path / "urls").write_text(f"{live_server.url}{path}\n")
+    (tmp_path / "config").write_text(f'auto-reload no\nerror-log "{tmp_path}/error.log"\n')
+    subprocess.run(
+        ["newsboat", "-q", "-u", "urls", "-c", "cache.db", "-C", "config", "-x", "reload"],
+        cwd=tmp_path, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}, stdin=subprocess.DEVNULL,
+        capture_output=True, timeout=60,
+    )
+    with sqlite3.connect(tmp_path / "cache.db") as db:
+        items = db.execute("SELECT i.title, i.url FROM rss_item i").fetchall()
+    errors = (tmp_path / "error.log").read_text() if (tmp_path / "error.log").exists() else ""
+    assert not errors.strip(), errors
+    assert sorted(t for t, _ in items) == sorted([site["avatar"].title, site["belle"].title])
+    assert all(url.startswith(live_server.url + "/paper/") for _, url in items)

@@ -1,0 +1,62 @@
+"""Search over published papers: English and Chinese, ranked, filtered, never unpublished."""
+
+import datetime
+
+from django.test import TestCase
+
+from papers import review, search
+from papers.models import Section
+from papers.seeding import seed_papers
+
+from .site_fixtures import site  # noqa: F401
+
+
+def test_english_words_find_papers_by_title_abstract_and_published_text(site):
+    assert search.search("HiFiAvatar") == [site["avatar"]]  # in its published sections
+    assert search.search("ChatGPT ranking") == [site["belle"]]
+    assert search.search("avatars") and site["avatar"] in search.search("Lovelace")
+
+
+def test_unpublished_text_and_papers_are_not_searchable(site):
+    assert search.search("DRAFT-ONLY-TITLE") == []
+    assert search.search("REJECTED-ONLY-TITLE") == []
+    assert search.search("UNAPPROVED-EDIT-TEXT") == []
+
+
+def test_chinese_words_of_two_or_more_characters_are_found(topic, db):
+    papers = seed_papers(30, topic=topic)
+    with_word = [p for p in papers if "数字人" in p.title]
+    assert with_word
+    assert set(search.search("数字人", limit=100)) >= set(with_word)
+    assert set(search.search("数字", limit=100)) >= set(with_word)  # two characters, a prefix of the word
+    assert search.search("数字人 不存在的词") == []
+
+
+def test_title_matches_rank_above_body_matches(site):
+    method = Section.objects.get(paper=site["belle"], kind="summary", is_current=True)
+    review.edit_section(method.pk, "We compare with HiFiAvatar once.", method.version, site["user"])
+    review.approve_all(site["belle"], site["user"])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        review.publish(site["belle"], site["user"])
+    assert search.search("HiFiAvatar") == [site["avatar"], site["belle"]]
+
+
+def test_filters_by_topic_and_date(site):
+    day = site["avatar"].published_on
+    assert search.search("avatars", topic=site["topic"]) == search.search("avatars")
+    assert search.search("avatars", date_from=day + datetime.timedelta(days=1)) == []
+    assert search.search("avatars", date_to=day - datetime.timedelta(days=1)) == []
+    assert search.search("avatars", date_from=day, date_to=day)
+
+
+def test_unpublishing_removes_a_paper_from_search(site):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        review.unpublish(site["avatar"], site["user"])
+    assert search.search("HiFiAvatar") == []
+
+
+def test_the_search_page_lists_results_with_their_summaries(client, site):
+    page = client.get("/search/?q=HiFiAvatar").content.decode()
+    assert "1 result" in page and site["avatar"].title in page and 'class="summary"' in page
+    assert "0 results" in client.get("/search/?q=zzzzqqq").content.decode()
+    assert client.get("/search/?q=%22%28%29*%3A").status_code == 200, "FTS syntax in a query is harmless"
