@@ -204,7 +204,7 @@ def set_figures(paper, kept_ids, order, user):
             type(figure).objects.filter(pk=figure.pk).update(order=figure.order, kept=figure.kept)
         log_event(paper, "figures", "done",
                   f"{sum(f.kept for f in figures)} of {len(figures)} figures kept", user=user)
-        if paper.published_at:
+        if Paper.objects.published().filter(pk=paper.pk).exists():
             transaction.on_commit(lambda: public_changed(paper))
 
 

@@ -5,36 +5,18 @@ test-artifacts/browser/ (the path is printed).
 """
 
 import shutil
-from pathlib import Path
 
 import pytest
 
 from papers.models import Paper, Section
 
+from .browser import browser, needs_chromium, page  # noqa: F401
 from .conftest import ROOT
 from .review_fixtures import make_reviewed_paper, user_in
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 SHOTS = ROOT / "test-artifacts" / "browser"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="Debian's chromium is not installed (apt-get install chromium)")
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": ARGS}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def allow_orm_beside_playwright():
-    # Playwright's sync API runs an event loop in this thread; the ORM calls here (and the
-    # database flush after the test) are still synchronous. Module scope outlives that flush.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -54,9 +36,8 @@ def log_in(page, base, username):
 
 @pytest.mark.django_db(transaction=True)
 def test_editor_fixes_and_approves_publisher_publishes_reader_sees_the_fix(
-    django_db_setup, page, live_server, topic, fake_arxiv, django_user_model, shots
+    page, live_server, topic, fake_arxiv, django_user_model, shots
 ):
-    # django_db_setup comes first: the test database must exist before Playwright's event loop starts.
     from playwright.sync_api import expect
 
     flagged = make_reviewed_paper(topic, fake_arxiv, 1, pdf="scanned_lisp2_gc_imageonly_no_text.pdf")
