@@ -140,13 +140,32 @@ def page_lines(doc):
     for page_no, page in enumerate(doc):
         heights[page_no] = page.rect.height
         blocks = page.get_text("dict", flags=TEXT_ONLY)["blocks"]
+        pictures = figure_areas(page)
         for block in _reading_order(blocks, page.rect.width):
             block_lines = _block_lines(block, page_no)
             # A caption is its own block and not part of the running text.
             if block_lines and not CAPTION_START_RE.match(block_lines[0].text):
-                lines.extend(block_lines)
+                # Labels drawn over a picture belong to the figure.
+                lines.extend(ln for ln in block_lines if not _inside(ln, pictures))
     lines = _drop_running_heads(lines, heights, doc.page_count)
     return _drop_small_type(lines) if lines else lines
+
+
+def figure_areas(page):
+    """Where a page's figures are: their pictures, what lies between them (a composite's
+    labels), and the line above (column headings). A page-sized picture is not a figure:
+    OCR'd scans lay their text over one."""
+    infos = page.get_image_info()
+    if not infos:
+        return []
+    area = page.rect.width * page.rect.height
+    areas = [r for r in (pymupdf.Rect(i["bbox"]) for i in infos) if r.width * r.height < area / 2]
+    return areas + [region["rect"] + (0, -14, 0, 0) for region in figure_regions(page, infos)]
+
+
+def _inside(line, pictures):
+    middle = pymupdf.Point((line.x0 + line.x1) / 2, (line.y0 + line.y1) / 2)
+    return any(middle in picture for picture in pictures)
 
 
 def _drop_small_type(lines):
@@ -171,7 +190,8 @@ def _drop_running_heads(lines, heights, pages):
     return [
         ln
         for ln in lines
-        if not (in_margin(ln) and (re.fullmatch(r"[\d\s\-–—/.of]*", ln.text) or repeated[key(ln)] >= threshold))
+        if not (in_margin(ln) and (re.fullmatch(r"[\d\s\-–—/.of]*", ln.text) or repeated[key(ln)] >= threshold
+                                   or "©" in ln.text))
     ]
 
 
@@ -488,11 +508,11 @@ def _nearest_caption(rect, captions):
     return best
 
 
-def figure_regions(page):
+def figure_regions(page, infos=None):
     """Regions of a page that hold a figure: its raster images grouped under their caption."""
     area = page.rect.width * page.rect.height
     images = []
-    for info in page.get_image_info(xrefs=True):
+    for info in page.get_image_info() if infos is None else infos:
         rect = pymupdf.Rect(info["bbox"]) & page.rect
         if rect.is_empty:
             continue

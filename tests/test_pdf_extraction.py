@@ -105,3 +105,24 @@ def test_size_and_page_caps(settings):
     settings.PDF_MAX_PAGES = 20
     with pytest.raises(pdf.PdfError, match="28 pages, over the 20-page limit"):
         pdf.open_pdf(path)
+
+
+def test_labels_inside_figures_and_copyright_lines_are_not_running_text():
+    text = " ".join(s["text"] for s in extract("avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf")["sections"])
+    assert "Novel Views Synthesis Cross Reenactment" not in text  # words drawn over Fig. 1's picture
+    assert "© 2026 IEEE" not in text
+    assert "HiFiAvatar" in text
+
+
+def test_text_over_a_page_sized_picture_is_kept(tmp_path):
+    """An OCR'd scan: a full-page image with its text layer on top."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    with pymupdf.open(shared_file("pdfs", "scanned_lisp2_gc_imageonly_no_text.pdf")) as scan:
+        pixmap = scan[0].get_pixmap(dpi=50)
+    page.insert_image(page.rect, pixmap=pixmap)
+    page.insert_textbox(pymupdf.Rect(72, 72, 520, 760), "A garbage collector compacts the heap in two passes. " * 40)
+    doc.save(tmp_path / "ocr.pdf")
+    with pdf.open_pdf(tmp_path / "ocr.pdf") as opened:
+        lines = pdf.page_lines(opened)
+    assert sum(len(line.text) for line in lines) > 1000

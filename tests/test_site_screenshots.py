@@ -1,0 +1,45 @@
+"""Every public page at phone and desktop widths, light and dark, as a reader's browser shows it.
+
+Screenshots are saved under test-artifacts/site/ (the path is printed); the test checks that
+nothing overflows the phone's width and that figures are lazy-loaded thumbnails.
+"""
+
+import shutil
+
+import pytest
+
+from .browser import browser, needs_chromium  # noqa: F401
+from .conftest import ROOT
+from .site_fixtures import site  # noqa: F401
+
+SHOTS = ROOT / "test-artifacts" / "site"
+WIDTHS = {"phone": (390, 844), "desktop": (1280, 900)}
+
+pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
+
+
+def test_every_page_at_phone_and_desktop_widths(browser, live_server, site):
+    shutil.rmtree(SHOTS, ignore_errors=True)
+    SHOTS.mkdir(parents=True)
+    print(f"\nscreenshots: {SHOTS}")
+    avatar, topic = site["avatar"], site["topic"]
+    pages = {
+        "home": "/", "topic": f"/t/{topic.slug}/", "day": f"/t/{topic.slug}/{avatar.published_on}/",
+        "paper": avatar.get_absolute_url(), "search": "/search/?q=avatars", "author": "/author/Ada Lovelace/",
+    }
+    for device, (width, height) in WIDTHS.items():
+        for scheme in ("light", "dark"):
+            context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme,
+                                          locale="zh-CN" if device == "phone" and scheme == "dark" else "en-US")
+            page = context.new_page()
+            for name, path in pages.items():
+                response = page.goto(f"{live_server.url}{path}")
+                assert response.status == 200, path
+                overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                assert overflow <= 0, f"{name} overflows the {device} width by {overflow}px"
+                page.screenshot(path=str(SHOTS / f"{name}-{device}-{scheme}.png"), full_page=True)
+                if name == "paper":
+                    images = page.eval_on_selector_all("figure img", "els => els.map(e => [e.loading, e.src])")
+            context.close()
+    assert images and all(loading == "lazy" and ".thumb.webp" in src for loading, src in images)
+    assert len(list(SHOTS.glob("*.png"))) == len(pages) * 4
