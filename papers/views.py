@@ -10,7 +10,8 @@ import datetime
 from collections import defaultdict
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Prefetch, Q
+from django.core.cache import cache
+from django.db.models import Count, Max, Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,6 +24,7 @@ from .models import Figure, Paper, Section, Topic
 DAYS_PER_PAGE = 20
 PAPERS_PER_PAGE = 30
 HOME_PAPERS_PER_TOPIC = 10
+RELATED_CACHE_SECONDS = 24 * 3600
 
 
 def public_papers(with_figures=True):
@@ -114,8 +116,16 @@ def paper_detail(request, arxiv_id):
         "generations": sorted(generations, key=lambda g: g.created_at),
         "reviewed_at": reviewed,
         "bibtex": bibtex(paper),
-        "related": search_index.related(paper),
+        "related": related_papers(paper),
     })
+
+
+def related_papers(paper):
+    """Ranking every paper against this one costs ~100 ms at 10,000 papers: do it once a day per paper."""
+    ids = cache.get_or_set(f"related:{paper.pk}", lambda: [p.pk for p in search_index.related(paper)],
+                           RELATED_CACHE_SECONDS)
+    found = Paper.objects.published().in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
 
 
 @cached_public
@@ -139,9 +149,10 @@ def search(request):
     date_from, date_to = parse_date(request.GET.get("from")), parse_date(request.GET.get("to"))
     results = []
     if query:
-        found = search_index.search(query, topic=topic, date_from=date_from, date_to=date_to)
-        by_pk = public_papers(with_figures=False).in_bulk([p.pk for p in found])
-        results = [by_pk[p.pk] for p in found if p.pk in by_pk]
+        results = search_index.search(query, topic=topic, date_from=date_from, date_to=date_to)
+        prefetch_related_objects(results, Prefetch(
+            "sections", queryset=Section.objects.filter(public=True, kind=Section.Kind.SUMMARY)
+            .select_related("generation"), to_attr="public_sections"))
         for paper in results:
             paper.by_kind = sections_by_kind(paper)
     return render(request, "papers/search.html", {

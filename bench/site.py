@@ -1,0 +1,173 @@
+"""Public-site benchmark: 10,000 published papers behind gunicorn. Prints figures; asserts nothing.
+
+    .venv/bin/python bench/site.py [--papers 10000] [--seconds 5]
+
+For home, topic, day, paper, search and feed: requests per second served warm (from the page
+cache) beside a static file of the same size served by the same server (whitenoise), and the
+median and p99 latency of uncached renders (each request a distinct URL, so the cache misses).
+Search latency is measured uncached over 200 different queries.
+"""
+
+import argparse
+import contextlib
+import http.client
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(conn, path):
+    conn.request("GET", path, headers={"Accept-Language": "en"})
+    response = conn.getresponse()
+    body = response.read()
+    return response.status, body
+
+
+def load(port, paths, seconds, threads=4):
+    """Keep-alive clients hitting `paths` in turn for `seconds`; returns (req/s, errors, latencies)."""
+    deadline = time.monotonic() + seconds
+    latencies, errors = [], [0]
+    lock = threading.Lock()
+
+    def worker(offset):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        i = offset
+        local = []
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            try:
+                status, _ = fetch(conn, paths[i % len(paths)])
+            except (OSError, http.client.HTTPException):
+                status = 0
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            local.append(time.perf_counter() - started)
+            if status != 200:
+                with lock:
+                    errors[0] += 1
+            i += 1
+        with lock:
+            latencies.extend(local)
+
+    pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+    started = time.monotonic()
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return len(latencies) / (time.monotonic() - started), errors[0], latencies
+
+
+def ms(values, q):
+    return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 2 else values[0] * 1000
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--papers", type=int, default=10000)
+    parser.add_argument("--seconds", type=float, default=5)
+    args = parser.parse_args()
+    var = Path(tempfile.mkdtemp(prefix="digest-bench-"))
+    env = {**os.environ, "VAR_DIR": str(var), "DB_NAME": str(var / "site.sqlite3"), "DEBUG": "False",
+           "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECRET_KEY": "bench", "WHITENOISE_USE_FINDERS": "False",
+           "LOG_LEVEL": "WARNING", "STATIC_ROOT": str(var / "static")}
+    run = lambda *a: subprocess.run([PY, "manage.py", *a], cwd=ROOT, env=env, check=True, capture_output=True)  # noqa: E731
+    try:
+        run("migrate")
+        started = time.monotonic()
+        run("seed_papers", str(args.papers))
+        print(f"seeded {args.papers} published papers in {time.monotonic() - started:.0f} s")
+        # whitenoise indexes the static files when it starts: learn each page's size from a first
+        # server, write a static file of the same size, then measure with a fresh server.
+        with gunicorn(env) as port:
+            pages = page_paths(port)
+            sizes = {name: len(fetch(connect(port), path)[1]) for name, path in pages.items()}
+        (var / "static").mkdir(exist_ok=True)
+        for name, size in sizes.items():
+            (var / "static" / f"same-size-{name}.html").write_bytes(b"x" * size)
+        run("collectstatic", "--noinput")
+        with gunicorn(env) as port:
+            bench(port, pages, sizes, args)
+    finally:
+        shutil.rmtree(var, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def gunicorn(env):
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(PY).with_name("gunicorn")), "digest.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}",
+         "--keep-alive", "5", "--log-level", "warning"], cwd=ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                fetch(connect(port), "/static/site.css")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        yield port
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def connect(port):
+    return http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+
+def page_paths(port):
+    _, home = fetch(connect(port), "/")
+    paper = re.search(rb'href="(/paper/[^"]+)"', home).group(1).decode()
+    day = re.search(rb'href="(/t/seeded/\d{4}-\d\d-\d\d/)"', home).group(1).decode()
+    return {"home": "/", "topic": "/t/seeded/", "day": day, "paper": paper,
+            "search": "/search/?q=gaussian+avatar", "feed": "/feed/rss/"}
+
+
+def bench(port, pages, sizes, args):
+    print(f"\n== {args.papers} papers, gunicorn 2 workers, 4 keep-alive clients, {args.seconds:.0f} s per row ==")
+    print(f"{'page':<8}{'bytes':>9}{'warm req/s':>12}{'static same size':>18}{'ratio':>7}{'uncached p50':>14}{'p99':>9}  errors")
+    for name, path in pages.items():
+        warm_rps, warm_errors, _ = load(port, [path], args.seconds)
+        static_rps, static_errors, _ = load(port, [f"/static/same-size-{name}.html"], args.seconds)
+        separator = "&" if "?" in path else "?"
+        cold_paths = [f"{path}{separator}nocache={i}" for i in range(100000)]
+        _, cold_errors, cold = load(port, cold_paths, args.seconds, threads=1)
+        ratio = static_rps / warm_rps if warm_rps else float("inf")
+        print(f"{name:<8}{sizes[name]:>9}{warm_rps:>12.0f}{static_rps:>18.0f}{ratio:>6.1f}x{ms(cold, 50):>11.1f} ms"
+              f"{ms(cold, 99):>6.0f} ms  {warm_errors + static_errors + cold_errors}")
+    conn = connect(port)
+    rng = random.Random(1)
+    words = "audio driven talking head avatar gaussian splatting diffusion portrait motion relighting 数字人 扩散模型".split()
+    queries = [f"/search/?q={quote(' '.join(rng.sample(words, 2)))}&n={i}" for i in range(200)]
+    latencies = []
+    for path in queries:
+        started = time.perf_counter()
+        status, _ = fetch(conn, path)
+        latencies.append(time.perf_counter() - started)
+    print(f"\nsearch, 200 different queries, uncached: median {statistics.median(latencies) * 1000:.1f} ms, "
+          f"p99 {ms(latencies, 99):.1f} ms (target: median < 50 ms)")
+
+
+if __name__ == "__main__":
+    main()
