@@ -4,6 +4,7 @@ Every value a deployment may change comes from an environment variable with a
 safe local default, so `make demo` works on a fresh machine with nothing set.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -159,8 +160,31 @@ FIGURE_MIN_PIXELS = envint("FIGURE_MIN_PIXELS", "120")
 FIGURE_THUMBNAIL_WIDTH = envint("FIGURE_THUMBNAIL_WIDTH", "480")
 
 # --- Summarizers ---------------------------------------------------------------
-# A name from papers.summarizers.BACKENDS or a dotted path to a class.
-SUMMARIZER = os.environ.get("SUMMARIZER", "extractive")
+GEMINI_API_KEY = os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY", "")
+# A name from papers.summarizers.BACKENDS or a dotted path to a class. With a Gemini key
+# set and nothing chosen, Gemini is used.
+SUMMARIZER = os.environ.get("SUMMARIZER") or ("gemini" if GEMINI_API_KEY else "extractive")
+# An explicit model id, never a "-latest" alias: a silent model change would change the digests.
+GEMINI_MODEL = os.environ.get("GEMINI_MODEL", "gemini-3.1-flash-lite")
+GEMINI_BASE_URL = os.environ.get("GEMINI_BASE_URL", "")
+OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "")
+OPENAI_MODEL = os.environ.get("OPENAI_MODEL", "")
+OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")
+# json_schema, json_object (servers without schema support), or none.
+OPENAI_RESPONSE_FORMAT = os.environ.get("OPENAI_RESPONSE_FORMAT", "json_schema")
+LLM_TIMEOUT_SECONDS = envfloat("LLM_TIMEOUT_SECONDS", "120")
+LLM_INPUT_TOKEN_BUDGET = envint("LLM_INPUT_TOKEN_BUDGET", "12000")
+LLM_MAX_OUTPUT_TOKENS = envint("LLM_MAX_OUTPUT_TOKENS", "4096")
+# Shared by every worker (one pacing point in the database).
+LLM_REQUESTS_PER_MINUTE = envfloat("LLM_REQUESTS_PER_MINUTE", "10")
+# 0 = no limit. Past it, papers wait until the next day.
+LLM_DAILY_TOKEN_BUDGET = envint("LLM_DAILY_TOKEN_BUDGET", "0")
+# The longest a worker sleeps on a rate limit before handing the paper back to the queue.
+LLM_MAX_WAIT_SECONDS = envfloat("LLM_MAX_WAIT_SECONDS", "60")
+# US dollars per million tokens (input, output); thinking tokens are billed as output.
+LLM_PRICES = json.loads(os.environ.get("LLM_PRICES", "null")) or {
+    "gemini-3.1-flash-lite": [0.25, 1.50],
+}
 
 # --- Pipeline --------------------------------------------------------------------
 # A step that fails this many times in a row leaves the paper in "failed" until

@@ -19,10 +19,13 @@ from django.utils.html import format_html
 
 from . import pipeline, review
 from .diffing import diff_html, highlight_flags
-from .models import FetchRun, Figure, Generation, Paper, PaperEvent, Section, SectionRevision, Topic
+from .models import (
+    FetchRun, Figure, Generation, Paper, PaperEvent, Section, SectionRevision, ServiceAlert, Topic,
+)
 from .rendering import render_markdown
 
-FLAG_CODES = ["no_text", "garbled_text", "empty", "too_long", "long_paragraph", "repetition"]
+FLAG_CODES = ["no_text", "garbled_text", "blocked", "truncated", "invalid_output", "unexpected_link", "raw_html",
+              "empty", "too_long", "long_paragraph", "repetition"]
 PUBLISH_PERM = "papers.publish_paper"
 REVIEW_PERM = "papers.change_section"
 
@@ -77,6 +80,26 @@ class ReviewFilter(admin.SimpleListFilter):
         return queryset
 
 
+class WaitingFilter(admin.SimpleListFilter):
+    title = "waiting"
+    parameter_name = "waiting"
+
+    def lookups(self, request, model_admin):
+        return [("budget", "Over the daily token budget"), ("operator", "For the operator (see alerts)"),
+                ("retry", "For a retry")]
+
+    def queryset(self, request, queryset):
+        waiting = queryset.filter(state__in=Paper.WORK_STATES, claimed_until__gt=timezone.now())
+        if self.value() == "budget":
+            return waiting.filter(error__startswith="Over budget")
+        if self.value() == "operator":
+            return waiting.filter(error__startswith="Waiting for the operator")
+        if self.value() == "retry":
+            return waiting.exclude(error="").exclude(error__startswith="Over budget").exclude(
+                error__startswith="Waiting for the operator")
+        return queryset
+
+
 class BackendFilter(admin.SimpleListFilter):
     title = "summarizer backend"
     parameter_name = "backend"
@@ -117,7 +140,7 @@ class EventInline(admin.TabularInline):
 class PaperAdmin(admin.ModelAdmin):
     list_display = ["arxiv_id", "review_link", "state", "flag_score", "flag_codes", "edited", "backend",
                     "attempts", "review_at"]
-    list_filter = [ReviewFilter, "state", "topics", FlagFilter, BackendFilter, ("review_at", admin.DateFieldListFilter),
+    list_filter = [ReviewFilter, "state", WaitingFilter, "topics", FlagFilter, BackendFilter, ("review_at", admin.DateFieldListFilter),
                    "language"]
     search_fields = ["arxiv_id", "title", "authors"]
     ordering = ["-flag_score", "review_at", "pk"]
@@ -172,7 +195,9 @@ class PaperAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         counts = dict(Paper.objects.order_by().values_list("state").annotate(n=Count("pk")))
         states = [(value, label, counts.get(value, 0)) for value, label in Paper.State.choices]
-        return super().changelist_view(request, {**(extra_context or {}), "state_counts": states})
+        return super().changelist_view(request, {
+            **(extra_context or {}), "state_counts": states, "alerts": ServiceAlert.objects.all(),
+        })
 
     # --- bulk actions -------------------------------------------------------------
 
@@ -332,8 +357,8 @@ class PaperAdmin(admin.ModelAdmin):
         for row in rows:
             row["median_to_publish"] = review.human(row["median_to_publish"])
         return TemplateResponse(request, "admin/papers/paper/report.html", {
-            **self.admin_site.each_context(request), "title": "Editorial effort", "opts": self.model._meta,
-            "rows": rows,
+            **self.admin_site.each_context(request), "title": "Editorial effort and LLM usage",
+            "opts": self.model._meta, "rows": rows, "usage": review.usage_report(),
         })
 
 

@@ -232,7 +232,9 @@ class Generation(models.Model):
     round = models.PositiveSmallIntegerField(default=0)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     sections = models.JSONField(help_text="kind -> {text, sources, note}")
-    usage = models.JSONField(default=dict, blank=True)
+    # Paper-level flags the backend raised: blocked, truncated, invalid_output, unexpected_link…
+    flags = models.JSONField(default=list, blank=True)
+    usage = models.JSONField(default=dict, blank=True, help_text="tokens: input, output, thinking")
     seconds = models.FloatField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -363,6 +365,21 @@ class PaperEvent(models.Model):
 
     def __str__(self):
         return f"{self.paper.arxiv_id} {self.step} {self.outcome}"
+
+
+class ServiceAlert(models.Model):
+    """An external service that cannot be used as configured (bad key, retired model, zero quota).
+
+    Papers wait instead of failing one by one; the admin shows this once until it works again.
+    """
+
+    name = models.CharField(max_length=40, primary_key=True)
+    message = models.TextField()
+    since = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.name}: {self.message}"
 
 
 class RateLimit(models.Model):

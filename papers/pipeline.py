@@ -24,7 +24,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from . import arxiv_source, pdf, quality
-from .models import FetchRun, Figure, Generation, Paper, PaperEvent, Section, SectionRevision, Topic
+from .models import FetchRun, Figure, Generation, Paper, PaperEvent, Section, SectionRevision, ServiceAlert, Topic
 from .summarizers import PaperText, SummarizerError, get_summarizer
 from .summarizers.base import SECTION_KINDS, PaperPart
 
@@ -37,7 +37,15 @@ BACKOFF_SECONDS = (60, 300, 1800)
 
 
 class Retry(Exception):
-    """A failure that trying again later may cure (a network error, a busy service)."""
+    """A failure that trying again later may cure (a network error, a busy service).
+
+    `wait_until`: when to try again, where that is known (a budget resets, an operator
+    fixes a key); such waits do not count as attempts.
+    """
+
+    def __init__(self, message, wait_until=None):
+        super().__init__(message)
+        self.wait_until = wait_until
 
 
 # --- fetching ----------------------------------------------------------------------
@@ -211,7 +219,8 @@ def paper_text(paper):
         abstract=paper.abstract,
         language=paper.language or "en",
         parts=parts,
-        text_ok=not paper.flags,
+        text_ok=not any(f["code"] in ("no_text", "garbled_text") for f in paper.flags),
+        own_urls=tuple(u for u in (paper.project_url, paper.code_url) if u),
     )
 
 
@@ -220,9 +229,15 @@ def topic_language(paper):
     return topic.language if topic else "en"
 
 
+OPERATOR_WAIT = timedelta(hours=1)
+
+
 def summarize(paper):
     """Call the summarizer once per (paper version, backend, model, prompt version)."""
-    summarizer = get_summarizer()
+    try:
+        summarizer = get_summarizer()
+    except SummarizerError as exc:
+        raise operator_problem(settings.SUMMARIZER, exc) from exc
     key = {
         "paper": paper,
         "paper_version": paper.version,
@@ -236,26 +251,42 @@ def summarize(paper):
         try:
             result = summarizer.summarize(paper_text(paper), topic_language(paper))
         except SummarizerError as exc:
+            if exc.operator:
+                raise operator_problem(summarizer.name, exc) from exc
             if exc.retryable:
-                raise Retry(str(exc)) from exc
+                raise Retry(str(exc), wait_until=exc.retry_at) from exc
             raise
+        ServiceAlert.objects.filter(name=summarizer.name).delete()
         Generation.objects.get_or_create(**key, defaults={
             "model_version": result.model_version,
             "language": result.language or topic_language(paper),
             "sections": result.as_json(),
+            "flags": result.flags,
             "usage": result.usage,
             "seconds": round(time.monotonic() - started, 3),
         })
     return {"summarized_at": timezone.now()}
 
 
+def operator_problem(name, exc):
+    """The backend is unusable as configured: one alert for the operator; papers wait, they do not fail."""
+    now = timezone.now()
+    alert, created = ServiceAlert.objects.get_or_create(name=name, defaults={"message": str(exc)})
+    if not created:
+        ServiceAlert.objects.filter(pk=name).update(message=str(exc), last_seen=now)
+    log.error("summarizer %s is unusable: %s", name, exc)
+    return Retry(f"Waiting for the operator: {exc}", wait_until=now + OPERATOR_WAIT)
+
+
 def make_drafts(paper):
     """Turn the latest generation into draft sections with their quality flags."""
     generation = paper.generations.filter(paper_version=paper.version).latest("created_at", "pk")
+    paper.flags = [f for f in paper.flags if f.get("source") != "summarizer"] + [
+        {**f, "source": "summarizer"} for f in generation.flags]
     with transaction.atomic():
         for kind in SECTION_KINDS:
             add_draft(paper, generation, kind)
-    return {"review_at": timezone.now(), "flag_score": paper_flag_score(paper)}
+    return {"review_at": timezone.now(), "flags": paper.flags, "flag_score": paper_flag_score(paper)}
 
 
 def add_draft(paper, generation, kind, user=None):
@@ -330,7 +361,7 @@ def run_step(paper):
     except (pdf.PdfError, SummarizerError) as exc:  # retrying cannot help: the editor decides
         return record_failure(paper, name, str(exc), retryable=False)
     except Retry as exc:
-        return record_failure(paper, name, str(exc), retryable=True)
+        return record_failure(paper, name, str(exc), retryable=True, wait_until=exc.wait_until)
     except Exception as exc:  # a bug or a surprise: keep the paper and the error, stop the step
         log.exception("paper %s: step %s crashed", paper.arxiv_id, name)
         return record_failure(paper, name, f"{type(exc).__name__}: {exc}", retryable=True)
@@ -345,14 +376,21 @@ def run_step(paper):
     return bool(moved)
 
 
-def record_failure(paper, step, message, retryable):
-    """Keep the error and the attempt count; give up after PAPER_MAX_ATTEMPTS."""
-    give_up = not retryable or paper.attempts >= settings.PAPER_MAX_ATTEMPTS
+def record_failure(paper, step, message, retryable, wait_until=None):
+    """Keep the error and the attempt count; give up after PAPER_MAX_ATTEMPTS.
+
+    A known wait (a budget, an operator's fix) is not an attempt: the paper just waits.
+    """
+    give_up = not retryable or (wait_until is None and paper.attempts >= settings.PAPER_MAX_ATTEMPTS)
     now = timezone.now()
     with transaction.atomic():
         if give_up:
             Paper.objects.filter(pk=paper.pk).update(
                 state=State.FAILED, failed_step=step, error=message, failed_at=now, claimed_until=None
+            )
+        elif wait_until:
+            Paper.objects.filter(pk=paper.pk).update(
+                error=message, failed_step=step, claimed_until=wait_until, attempts=F("attempts") - 1
             )
         else:
             wait = BACKOFF_SECONDS[min(paper.attempts, len(BACKOFF_SECONDS)) - 1]
@@ -400,7 +438,11 @@ def regenerate(paper_id, kind=None, user_id=None):
     paper = Paper.objects.filter(pk=paper_id).first()
     if paper is None or paper.state not in (State.IN_REVIEW, State.PUBLISHED):
         return None
-    summarizer = get_summarizer()
+    try:
+        summarizer = get_summarizer()
+    except SummarizerError as exc:
+        log_event(paper, "regenerate", "failed", str(exc), user=_user(user_id))
+        return None
     rounds = Generation.objects.filter(paper=paper, paper_version=paper.version)
     next_round = (rounds.aggregate(last=Max("round"))["last"] or 0) + 1
     user = _user(user_id)
@@ -415,7 +457,7 @@ def regenerate(paper_id, kind=None, user_id=None):
             paper=paper, paper_version=paper.version, backend=summarizer.name, model=summarizer.model,
             prompt_version=summarizer.prompt_version, round=next_round, requested_by=user,
             model_version=result.model_version, sections=result.as_json(), usage=result.usage,
-            language=result.language or topic_language(paper),
+            language=result.language or topic_language(paper), flags=result.flags,
             seconds=round(time.monotonic() - started, 3),
         )
         for section_kind in [kind] if kind else SECTION_KINDS:

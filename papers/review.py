@@ -265,3 +265,30 @@ def human(delta):
     if delta < timedelta(days=2):
         return f"{delta.total_seconds() / 3600:.1f} h"
     return f"{delta.days} days"
+
+
+def usage_report():
+    """LLM tokens and estimated cost per topic and month (from Generation.usage and LLM_PRICES)."""
+    from collections import defaultdict
+
+    from django.conf import settings
+
+    from .models import Generation
+
+    rows = defaultdict(lambda: {"papers": set(), "input": 0, "output": 0, "thinking": 0, "cost": 0.0, "priced": True})
+    topic_names = dict(Paper.topics.through.objects.values_list("paper_id", "topic__name"))
+    for generation in Generation.objects.exclude(usage={}).only("paper_id", "model", "usage", "created_at"):
+        usage = generation.usage
+        key = (topic_names.get(generation.paper_id, "—"), generation.created_at.strftime("%Y-%m"), generation.model)
+        row = rows[key]
+        row["papers"].add(generation.paper_id)
+        for name in ("input", "output", "thinking"):
+            row[name] += usage.get(name, 0)
+        price = settings.LLM_PRICES.get(generation.model)
+        if price:
+            row["cost"] += (usage.get("input", 0) * price[0]
+                            + (usage.get("output", 0) + usage.get("thinking", 0)) * price[1]) / 1e6
+        else:
+            row["priced"] = False
+    return [{"topic": t, "month": m, "model": model, **{k: v for k, v in row.items() if k != "papers"},
+             "papers": len(row["papers"])} for (t, m, model), row in sorted(rows.items())]

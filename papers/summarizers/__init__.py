@@ -11,6 +11,8 @@ from .base import PaperText, Summarizer, SummarizerError, SummaryResult, Section
 
 BACKENDS = {
     "extractive": "papers.summarizers.extractive.ExtractiveSummarizer",
+    "gemini": "papers.summarizers.gemini.GeminiSummarizer",
+    "openai": "papers.summarizers.openai_compat.OpenAISummarizer",
 }
 
 

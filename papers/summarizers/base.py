@@ -24,6 +24,7 @@ class PaperText:
     language: str  # the paper's own language, "en" or "zh"
     parts: dict  # "introduction" | "method" | "experiments" | "conclusion" -> PaperPart
     text_ok: bool = True  # False for scanned or garbled PDFs: the abstract is all there is
+    own_urls: tuple = ()  # the paper's project and code pages: links a summary may give
 
     def part(self, kind):
         return self.parts.get(kind) or PaperPart(text="")
@@ -45,17 +46,26 @@ class SummaryResult:
     prompt_version: str = ""
     usage: dict = field(default_factory=dict)
     language: str = ""  # what the sections are written in
+    flags: list = field(default_factory=list)  # paper-level: blocked, truncated, invalid_output, unexpected_link…
+    extra: dict = field(default_factory=dict)  # e.g. a translated abstract
 
     def as_json(self):
-        return {s.kind: {"text": s.text, "sources": s.sources} for s in self.sections}
+        return {s.kind: {"text": s.text, "sources": s.sources} for s in self.sections} | self.extra
 
 
 class SummarizerError(Exception):
-    """The backend could not summarize this paper. `retryable` says whether trying later may help."""
+    """The backend could not summarize this paper.
 
-    def __init__(self, message, retryable=False):
+    `retryable`: trying later may help (`retry_at`, when the service said when).
+    `operator`: the backend itself is unusable (bad key, retired model, zero quota); papers
+    wait while the operator fixes it, and the admin shows one alert.
+    """
+
+    def __init__(self, message, retryable=False, operator=False, retry_at=None):
         super().__init__(message)
-        self.retryable = retryable
+        self.retryable = retryable or operator
+        self.operator = operator
+        self.retry_at = retry_at
 
 
 class Summarizer:

@@ -1,5 +1,6 @@
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
@@ -36,7 +37,8 @@ class Command(BaseCommand):
             self.stdout.write("arXiv is not reachable from this machine: ingesting the sample corpus in samples/.")
         if run is None:
             run = pipeline.ingest_samples(topic)
-        self.stdout.write(f"{topic.name}: {run.found} papers found, {run.created} new, queued for processing.")
+        self.stdout.write(f"{topic.name}: {run.found} papers found, {run.created} new, queued for processing "
+                          f"(summarizer: {settings.SUMMARIZER}).")
 
     def make_editor(self):
         User = get_user_model()
