@@ -256,6 +256,9 @@ class Section(models.Model):
         KEY_TAKEAWAYS = "key_takeaways", _("Key takeaways")
         METHOD = "method", _("Method")
         CONCLUSION = "conclusion", _("Conclusion")
+        # Imported posts only: the numbered items before the method (title, authors, affiliation,
+        # keywords, links, background), kept so nothing in a post is dropped.
+        DETAILS = "details", _("Details (imported)")
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"

@@ -289,6 +289,10 @@ def make_drafts(paper):
     return {"review_at": timezone.now(), "flags": paper.flags, "flag_score": paper_flag_score(paper)}
 
 
+# As the digest reads: imported posts carry their numbered "details" before the method.
+SECTION_ORDER = {"summary": 0, "key_takeaways": 1, "details": 2, "method": 3, "conclusion": 4}
+
+
 def add_draft(paper, generation, kind, user=None):
     """A new current draft of one section from `generation`; the one it replaces stays as history.
 
@@ -300,12 +304,12 @@ def add_draft(paper, generation, kind, user=None):
         return existing
     written = generation.sections.get(kind) or {}
     text = written.get("text", "")
-    flags = quality.check_section(kind, text)
+    flags = quality.check_section(kind, text, quality.context_for(paper, generation))
     for old in Section.objects.filter(paper=paper, kind=kind, is_current=True):
         Section.objects.filter(pk=old.pk).update(is_current=False)
         SectionRevision.objects.create(section=old, user=user, action="replaced", before=old.body, after=text)
     return Section.objects.create(
-        paper=paper, generation=generation, kind=kind, order=SECTION_KINDS.index(kind),
+        paper=paper, generation=generation, kind=kind, order=SECTION_ORDER[kind],
         generated=text, body=text, sources=written.get("sources", []),
         flags=flags, flag_score=quality.score(flags),
     )

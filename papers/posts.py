@@ -1,0 +1,201 @@
+"""Reading ChatPaperFree/Hexo digest posts (import) and writing a published day as one (export).
+
+A post is front matter, then one "## title" entry per paper:
+
+    **Authors:…**  abstract  [PDF](arxiv url) comment
+    **Summary** (or 摘要, 要点…)  one paragraph
+    **Key Takeaways** (or 要点, 关键见解…)  a list
+    **[ChatPaperFree](…)**
+    the numbered digest, in Markdown or (until April 2024) HTML <ol><li><p>…:
+      1. title 2. authors 3. affiliation 4. keywords 5. urls 6. background/summary
+      7. 方法 / Methods  8. 结论 / Conclusion
+    <details> the screenshots </details>
+
+Nothing is dropped: the numbered items before the method go to a "details" section.
+"""
+
+import html
+import re
+from dataclasses import dataclass, field
+
+FRONT_MATTER_RE = re.compile(r"\A\s*---\n(.*?)\n---\n", re.S)
+ENTRY_RE = re.compile(r"^## (?!#)(.+)$", re.M)
+AUTHORS_RE = re.compile(r"^\*\*Authors?\s*[:：]\s*(.+?)\*\*\s*$", re.M)
+PDF_RE = re.compile(r"^\[PDF\]\((https?://arxiv\.org/abs/([^)\s]+?)(?:v(\d+))?)\)\s*(.*)$", re.M)
+BOLD_HEADING_RE = re.compile(r"^\*\*(?!\[ChatPaperFree)([^*\n]{1,40})\*\*\s*$", re.M)
+CHATPAPER_RE = re.compile(r"^\*\*\[ChatPaperFree\]\([^)]*\)\*\*\s*$", re.M)
+DETAILS_RE = re.compile(r"<details>.*?(?:</details>|\Z)", re.S)
+IMG_RE = re.compile(r"<img[^>]+src=\"([^\"]+)\"")
+METHOD_RE = re.compile(r"^[ \t>#*-]*(?:\d+[.、]\s*)?(?:\*\*)?\s*(?:方法论|方法|Methods?|Methodology)\s*(?:\(.*?\))?\s*(?:\*\*)?\s*[:：]",
+                       re.M | re.I)
+CONCLUSION_RE = re.compile(r"^[ \t>#*-]*(?:\d+[.、]\s*)?(?:\*\*)?\s*(?:结论|總結|总结|Conclusions?)\s*(?:\*\*)?\s*[:：]", re.M | re.I)
+
+
+@dataclass
+class Entry:
+    title: str
+    arxiv_id: str
+    version: int
+    abs_url: str
+    authors: list
+    abstract: str
+    comment: str
+    sections: dict = field(default_factory=dict)  # kind -> Markdown text
+    screenshots: list = field(default_factory=list)
+
+
+@dataclass
+class Post:
+    meta: dict
+    entries: list
+
+
+def front_matter(text):
+    match = FRONT_MATTER_RE.match(text)
+    if not match:
+        return {}, text
+    meta, key = {}, None
+    for line in match.group(1).splitlines():
+        if re.match(r"^\s+-\s+", line) and key:
+            if isinstance(meta.get(key), list):
+                meta[key].append(line.split("-", 1)[1].strip())
+        elif ":" in line:
+            key, value = line.split(":", 1)
+            key = key.strip()
+            meta[key] = value.strip() or []
+    return meta, text[match.end():]
+
+
+def html_to_text(fragment):
+    """The HTML-era digest as plain text lines, list items kept as lines."""
+    text = re.sub(r"<li>\s*", "\n", fragment)
+    text = re.sub(r"</?(p|ol|ul|li|br)\s*/?>", "\n", text)
+    text = re.sub(r"<[^>]+>", "", text)
+    text = html.unescape(text)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in text.splitlines())).strip()
+
+
+def parse(text):
+    meta, body = front_matter(text)
+    starts = list(ENTRY_RE.finditer(body))
+    entries = []
+    for match, following in zip(starts, starts[1:] + [None]):
+        block = body[match.end(): following.start() if following else len(body)]
+        entry = parse_entry(match.group(1).strip(), block)
+        if entry:
+            entries.append(entry)
+    return Post(meta, entries)
+
+
+def parse_entry(title, block):
+    pdf = PDF_RE.search(block)
+    if not pdf:
+        return None
+    authors = AUTHORS_RE.search(block)
+    abstract_start = authors.end() if authors else 0
+    abstract = block[abstract_start:pdf.start()].strip()
+    after = block[pdf.end():]
+    screenshots = []
+    for details in DETAILS_RE.findall(after):
+        screenshots += IMG_RE.findall(details)
+    after = DETAILS_RE.sub("", after)
+    chat = CHATPAPER_RE.search(after)
+    head, digest = (after[: chat.start()], after[chat.end():]) if chat else (after, "")
+    headings = list(BOLD_HEADING_RE.finditer(head))
+    sections = {}
+    if headings:
+        parts = [head[h.end(): (headings[i + 1].start() if i + 1 < len(headings) else len(head))].strip()
+                 for i, h in enumerate(headings)]
+        sections["summary"] = parts[0]
+        if len(parts) > 1:
+            sections["key_takeaways"] = "\n".join(parts[1:]).strip()
+    digest = digest.strip()
+    if "<ol>" in digest or "<li>" in digest or "<p>" in digest:
+        digest = html_to_text(digest)
+    method = METHOD_RE.search(digest)
+    conclusion = CONCLUSION_RE.search(digest, method.end() if method else 0)
+    details_end = method.start() if method else (conclusion.start() if conclusion else len(digest))
+    if digest[:details_end].strip():
+        sections["details"] = digest[:details_end].strip()
+    if method:
+        sections["method"] = digest[method.end(): conclusion.start() if conclusion else len(digest)].strip()
+    if conclusion:
+        sections["conclusion"] = digest[conclusion.end():].strip()
+    return Entry(
+        title=re.sub(r"\s+", " ", title), arxiv_id=pdf.group(2), version=int(pdf.group(3) or 1),
+        abs_url=pdf.group(1).replace("http://", "https://"),
+        authors=[a.strip() for a in re.split(r",\s*", authors.group(1))] if authors else [],
+        abstract=re.sub(r"\s+", " ", abstract), comment=pdf.group(4).strip(), sections=sections,
+        screenshots=screenshots,
+    )
+
+
+def unique_entries(post):
+    """A post sometimes lists a paper twice: the first entry counts."""
+    seen, entries = set(), []
+    for entry in post.entries:
+        if entry.arxiv_id not in seen:
+            seen.add(entry.arxiv_id)
+            entries.append(entry)
+    return entries
+
+
+IMPORTED_KINDS = ("summary", "key_takeaways", "method", "conclusion", "details")
+CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def post_language(post):
+    text = " ".join(e.sections.get("summary", "") for e in post.entries)
+    return "zh" if len(CJK_RE.findall(text)) > len(text) / 5 else "en"
+
+
+def import_post(text, name=""):
+    """Import one post into a topic, papers and draft sections (backend "imported").
+
+    Idempotent by arXiv id: a paper imported before is left alone. Returns (topic, created, skipped).
+    """
+    from django.db import transaction
+    from django.utils import timezone
+    from django.utils.text import slugify
+
+    from . import pipeline
+    from .arxiv_source import find_links
+    from .models import Generation, Paper, Topic
+
+    post = parse(text)
+    tags = post.meta.get("tags") or []
+    topic_name = (tags[0] if isinstance(tags, list) and tags else "") or str(post.meta.get("title") or "Imported")
+    language = post_language(post)
+    topic, _ = Topic.objects.get_or_create(
+        slug=slugify(topic_name, allow_unicode=True) or "imported",
+        defaults={"name": topic_name, "query": f'all:"{topic_name}"', "language": language, "active": False},
+    )
+    created = skipped = 0
+    for entry in unique_entries(post):
+        with transaction.atomic():
+            paper = Paper.objects.filter(arxiv_id=entry.arxiv_id).first()
+            if paper is None:
+                project, code = find_links(entry.comment)
+                paper = Paper.objects.create(
+                    arxiv_id=entry.arxiv_id, version=entry.version, title=entry.title, authors=entry.authors,
+                    abstract=entry.abstract, comment=entry.comment, abs_url=entry.abs_url,
+                    pdf_url=f"https://arxiv.org/pdf/{entry.arxiv_id}v{entry.version}",
+                    project_url=project, code_url=code, state=Paper.State.IN_REVIEW, review_at=timezone.now(),
+                    language="zh" if CJK_RE.search(entry.title) else "en",
+                )
+            paper.topics.add(topic)
+            if Generation.objects.filter(paper=paper, backend="imported").exists():
+                skipped += 1
+                continue
+            generation = Generation.objects.create(
+                paper=paper, paper_version=paper.version, backend="imported", model="ChatPaperFree",
+                prompt_version="chatpaperfree", language=language,
+                sections={**{k: {"text": v, "sources": [f"post {name}".strip()]} for k, v in entry.sections.items()},
+                          "screenshots": entry.screenshots},
+            )
+            for kind in IMPORTED_KINDS:
+                if kind in entry.sections or kind != "details":
+                    pipeline.add_draft(paper, generation, kind)
+            Paper.objects.filter(pk=paper.pk).update(flag_score=pipeline.paper_flag_score(paper))
+            created += 1
+    return topic, created, skipped
