@@ -26,7 +26,7 @@ BOLD_HEADING_RE = re.compile(r"^\*\*(?!\[ChatPaperFree)([^*\n]{1,40})\*\*\s*$", 
 CHATPAPER_RE = re.compile(r"^\*\*\[ChatPaperFree\]\([^)]*\)\*\*\s*$", re.M)
 DETAILS_RE = re.compile(r"<details>.*?(?:</details>|\Z)", re.S)
 IMG_RE = re.compile(r"<img[^>]+src=\"([^\"]+)\"")
-METHOD_RE = re.compile(r"^[ \t>#*-]*(?:\d+[.、]\s*)?(?:\*\*)?\s*(?:方法论|方法|Methods?|Methodology)\s*(?:\(.*?\))?\s*(?:\*\*)?\s*[:：]",
+METHOD_RE = re.compile(r"^[ \t>#*-]*(?:\d+[.、]\s*)?(?:\*\*)?\s*(?:方法论|方法|Methods?|Methodology)[^\n:：]{0,8}?(?:\*\*)?\s*[:：]",
                        re.M | re.I)
 CONCLUSION_RE = re.compile(r"^[ \t>#*-]*(?:\d+[.、]\s*)?(?:\*\*)?\s*(?:结论|總結|总结|Conclusions?)\s*(?:\*\*)?\s*[:：]", re.M | re.I)
 
@@ -199,3 +199,43 @@ def import_post(text, name=""):
             Paper.objects.filter(pk=paper.pk).update(flag_score=pipeline.paper_flag_score(paper))
             created += 1
     return topic, created, skipped
+
+
+def export_day(topic, day):
+    """A published day of a topic as a ChatPaperFree/Hexo post: the same shape import_post reads."""
+    from .models import Paper, Section
+
+    papers = list(
+        Paper.objects.published().filter(topics=topic, published_on=day).order_by("published_at", "pk")
+        .prefetch_related("figures")
+    )
+    sections = {}
+    for section in Section.objects.filter(paper__in=papers, public=True):
+        sections.setdefault(section.paper_id, {})[section.kind] = section.published_body
+    zh = topic.language == "zh"
+    names = {"summary": "Summary", "key_takeaways": "Key Takeaways"}
+    lines = [
+        "---", f"title: {topic.name}", f"date: {day:%Y-%m-%d} 00:00:00", "categories: Paper", "tags:",
+        f"    - {topic.name}",
+        f"description: {topic.name} {'方向最新论文已更新' if zh else 'new papers'} {day:%Y-%m-%d}",
+        f"keywords: {topic.name}", "---", "",
+        "> Reviewed by an editor before publication. Generated with Paper Digest.", "",
+        f"# {day:%Y-%m-%d} {'更新' if zh else 'update'}", "",
+    ]
+    for paper in papers:
+        own = sections.get(paper.pk, {})
+        lines += [f"## {paper.title}", "", f"**Authors:{', '.join(paper.authors)}**", "", paper.abstract, "",
+                  f"[PDF]({paper.abs_url}) {paper.comment}".rstrip(), ""]
+        for kind in ("summary", "key_takeaways"):
+            lines += [f"**{names[kind]}**", own.get(kind, ""), ""]
+        lines += ["**[ChatPaperFree](https://huggingface.co/spaces/Kedreamix/ChatPaperFree)**", ""]
+        if own.get("details"):
+            lines += [own["details"], ""]
+        lines += [f"7. {'方法' if zh else 'Methods'}:", "", own.get("method", ""), "",
+                  f"8. {'结论' if zh else 'Conclusion'}:", "", own.get("conclusion", ""), ""]
+        kept = [f for f in paper.figures.all() if f.kept and f.paper_version == paper.version]
+        if kept:
+            lines += ["<details>", "  <summary>点此查看论文截图</summary>" if zh else "  <summary>Figures</summary>"]
+            lines += [f'<img src="/media/{f.image}" align="middle">' for f in kept]
+            lines += ["</details>", ""]
+    return "\n".join(lines) + "\n"

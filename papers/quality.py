@@ -16,6 +16,8 @@ REPEAT_MIN = 4
 
 UNIT_RE = re.compile(r"[\u4e00-\u9fff]|[^\s\u4e00-\u9fff]+")
 CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+LABEL_LINE_RE = re.compile(r"^[\s>*#-]*(\d+[.、]\s*)?(\*\*)?\s*(title|标题|题目|authors?|作者|affiliations?|keywords?|关键词|"
+                           r"urls?|链接|论文链接|github|paper)", re.I)
 
 
 def flag(code, severity, message, start=0, end=0):
@@ -67,7 +69,7 @@ def check_repetition(kind, text):
                 covered.update(range(i, i + n))
     gram, where = max(positions.items(), key=lambda kv: len(kv[1]), default=(None, []))
     coverage = len(covered) / len(units) if units else 0
-    if len(where) < REPEAT_MIN and not (coverage >= 0.3 and len(units) >= 100):
+    if len(where) < REPEAT_MIN and not (coverage >= 0.3 and len(units) >= 400):
         return []
     start, end = units[where[0]][0], units[where[-1] + n - 1][1]
     return [flag("repetition", 3, f"“{gram}” repeats {len(where)} times; repeats cover {coverage:.0%} of the text.",
@@ -87,7 +89,7 @@ def check_cut_off(kind, text, context):
 
 PLACEHOLDER_RE = re.compile(
     r"请根据实际情况填写|XX大学|XX实验室|https?://xxx|\[论文链接地址\]|\[Github链接地址\]|xxx位置|"
-    r"如果可用|否则填写|Github:\s*None|GitHub链接：None|\(xxx\)|（xxx）|<论文标题>|\bxxx\b|"
+    r"如果可用|否则填写|若存在，?请提供|\(xxx\)|（xxx）|<论文标题>|\bxxx\b|"
     r"请(按照|使用|用)(以下|中文|下面)|使用中文回答|按照(以下|上面|下面)的?格式|严格(遵循|按照)|"
     r"应涵盖以下内容|Output format|Please (use|follow) the (format|following)|此处您的回复", re.I)
 CHATBOT_RE = re.compile(
@@ -98,7 +100,7 @@ CHATBOT_RE = re.compile(
 BROKEN_RE = re.compile(r"[\u200b\u200c\u200d\ufeff\ufffd]|\\n")
 MARKUP_RE = re.compile(r"```|^\s*[{\[]\s*\"|\"(summary|key_takeaways|method|conclusion)\"\s*:|</?(li|ol|ul|p|strong|div|br)\b[^>]*>", re.M)
 GENERIC_RE = re.compile(
-    r"文献综述|文献计量|内容分析法|研究问题和假设|提出了相应的假设|数据收集|问卷调查|访谈|定性(研究|分析)|定量(研究|分析)|"
+    r"文献综述|文献计量|内容分析法|前期调研|实验和数据分析|研究问题和假设|提出了相应的假设|数据收集|问卷调查|访谈|定性(研究|分析)|定量(研究|分析)|"
     r"案例研究|研究设计|理论框架|实证(研究|分析)|literature review|research questions?|hypothes[ie]s|data collection|"
     r"questionnaire|case stud(y|ies)|qualitative|quantitative", re.I)
 LATIN_RE = re.compile(r"[A-Za-z]")
@@ -119,13 +121,21 @@ def check_chatbot(kind, text, context):
             for m in CHATBOT_RE.finditer(text)][:3]
 
 
+def is_name_list(line):
+    """"Ruijie Zhu，Yanzhe Liang，…": people's names, not prose in the wrong language."""
+    items = [i.strip() for i in re.split(r"[,，、;；]", line) if i.strip()]
+    return len(items) >= 3 and all(len(i.split()) <= 4 and i[:1].isupper() for i in items)
+
+
 def check_language(kind, text, context):
     """Written in the wrong language for the topic (extractive text keeps the paper's own by design)."""
-    if context.backend == "extractive" or kind == "details" or not context.language:
+    if context.backend == "extractive" or not context.language:
         return []
     flags = []
     for match in re.finditer(r"[^\n]+", text):
         line = match.group(0)
+        if LABEL_LINE_RE.match(line) or is_name_list(line):  # titles, names, keywords, links may be in English
+            continue
         cjk, latin = len(CJK_RE.findall(line)), len(LATIN_RE.findall(line))
         if context.language == "zh" and latin >= 80 and cjk < 0.1 * latin:
             flags.append(flag("wrong_language", 2, "A paragraph in English in a Chinese digest.", match.start(), match.end()))

@@ -1,0 +1,106 @@
+"""Importing the real ChatPaperFree posts, and exporting a reviewed day back into the same shape."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.test import TestCase
+
+from papers import posts, review
+from papers.models import Generation, Paper, Section, Topic
+
+from .conftest import SHARED, shared_file
+
+POSTS = ["2024-01-24_talking-head-generation.md", "2024-02-13_3dgs.md", "2024-04-17_diffusion-models.md",
+         "2024-08-23_diffusion-models.md", "2024-09-07_metaverse-virtual-human.md", "2024-09-15_nerf.md",
+         "2024-10-12_3dgs.md", "2024-12-07_talking-head-generation.md"]
+PAPERS_PER_POST = [31, 2, 13, 32, 3, 17, 14, 3]  # "## " entries in each file, all distinct papers
+
+
+@pytest.fixture
+def imported(db):
+    call_command("import_posts", *[str(shared_file("posts", name)) for name in POSTS])
+
+
+def test_every_sample_post_imports_with_its_paper_count(db):
+    for name, count in zip(POSTS, PAPERS_PER_POST):
+        text = shared_file("posts", name).read_text(encoding="utf-8")
+        assert text.count("\n## ") == count
+        topic, created, skipped = posts.import_post(text, name)
+        assert (created, skipped) == (count, 0), name
+    assert Paper.objects.count() == sum(PAPERS_PER_POST)
+    assert Paper.objects.filter(state=Paper.State.IN_REVIEW).count() == sum(PAPERS_PER_POST)
+
+
+def test_importing_twice_adds_nothing(imported):
+    before = (Paper.objects.count(), Section.objects.count())
+    topic, created, skipped = posts.import_post(shared_file("posts", POSTS[4]).read_text(encoding="utf-8"))
+    assert (created, skipped) == (0, 3)
+    assert (Paper.objects.count(), Section.objects.count()) == before
+
+
+def test_a_paper_listed_twice_in_one_post_is_imported_once(db):
+    text = shared_file("posts", "2024-09-07_metaverse-virtual-human.md").read_text(encoding="utf-8")
+    first = text[text.index("\n## "):text.index("\n## ", text.index("\n## ") + 1)]
+    topic, created, skipped = posts.import_post(text + first)
+    assert created == 3 and Paper.objects.count() == 3
+
+
+def test_metadata_comes_from_the_post_and_nothing_is_dropped(imported):
+    loopy = Paper.objects.get(arxiv_id="2409.02634")
+    assert (loopy.version, loopy.authors[:2]) == (2, ["Jianwen Jiang", "Chao Liang"])
+    assert loopy.project_url == "https://loopyavatar.github.io/"
+    assert loopy.abstract.startswith("With the introduction of diffusion-based video generation")
+    topic = Topic.objects.get(name="元宇宙/虚拟人")
+    assert topic.language == "zh" and not topic.active
+    amg = Paper.objects.get(arxiv_id="2409.01502")
+    kinds = set(amg.sections.values_list("kind", flat=True))
+    assert kinds == {"summary", "key_takeaways", "details", "method", "conclusion"}
+    assert amg.sections.get(kind="details").generated.startswith("1. 标题：")
+    generation = Generation.objects.get(paper=amg)
+    assert (generation.backend, generation.prompt_version) == ("imported", "chatpaperfree")
+    assert len(generation.sections["screenshots"]) >= 1
+
+
+def test_the_html_era_digest_is_read_too(imported):
+    portrait = Paper.objects.get(arxiv_id="2401.08503")
+    method = portrait.sections.get(kind="method").generated
+    assert method.startswith("（1）图像到平面模型") and "<p>" not in method
+    assert portrait.sections.get(kind="details").generated.startswith("标题：Real3D-Portrait")
+
+
+def test_the_reference_posts_defects_lead_the_queue_with_their_spans(imported):
+    loopy_method = Section.objects.get(paper__arxiv_id="2409.02634", kind="method")
+    assert {"generic", "echo"} <= {f["code"] for f in loopy_method.flags}
+    amg_details = Section.objects.get(paper__arxiv_id="2409.01502", kind="details")
+    runaway = next(f for f in amg_details.flags if f["code"] == "long_paragraph" and "3,044" in f["message"])
+    assert amg_details.generated[runaway["start"]:runaway["end"]].startswith("4. 关键词：视频生成技术")
+    queue = list(Paper.objects.review_queue().values_list("arxiv_id", flat=True))
+    clean = Paper.objects.get(arxiv_id="2402.07207")
+    assert queue.index("2409.01502") < queue.index(clean.arxiv_id)
+
+
+def test_a_published_day_exports_as_a_post_that_imports_back_the_same(imported, django_user_model):
+    user = django_user_model.objects.create_superuser("pub", "p@example.org", "pw")
+    topic = Topic.objects.get(name="元宇宙/虚拟人")
+    for paper in topic.papers.all():
+        review.approve_all(paper, user)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            review.publish(paper, user)
+    day = Paper.objects.published().filter(topics=topic).first().published_on
+    exported = posts.export_day(topic, day)
+    assert exported.startswith("---\ntitle: 元宇宙/虚拟人\n") and exported.count("\n## ") == 3
+    before = {(s.paper.arxiv_id, s.kind): s.published_body
+              for s in Section.objects.filter(paper__topics=topic, public=True).select_related("paper")}
+    reparsed = posts.parse(exported)
+    after = {(e.arxiv_id, kind): text for e in reparsed.entries for kind, text in e.sections.items()}
+    assert {k: v for k, v in after.items() if v} == {k: v for k, v in before.items() if v}
+    assert {e.arxiv_id: e.authors for e in reparsed.entries} == {
+        p.arxiv_id: p.authors for p in topic.papers.all()}
+
+
+def test_export_digest_command_writes_the_post(imported, django_user_model, tmp_path, capsys):
+    topic = Topic.objects.get(name="3DGS")
+    out = tmp_path / "post.md"
+    call_command("export_digest", topic.slug, datetime.date.today().isoformat(), "--output", str(out))
+    assert out.read_text(encoding="utf-8").startswith("---\ntitle: 3DGS")
