@@ -93,6 +93,13 @@ DATABASES = {
     }
 }
 
+# DATABASE_URL (e.g. postgres://user:pass@host:5432/digest) moves everything to PostgreSQL.
+if os.environ.get("DATABASE_URL"):
+    import dj_database_url
+
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60,
+                                                   conn_health_checks=True)}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -196,13 +203,16 @@ PAPER_MAX_ATTEMPTS = envint("PAPER_MAX_ATTEMPTS", "3")
 # while the first is still on it. A paper's own claim (papers.pipeline) lasts
 # as long as `timeout`, so a retried task after a killed worker can take over.
 Q_TIMEOUT = envint("Q_TIMEOUT", "600")
+# REDIS_URL makes Redis the django-q2 broker (several clusters on several machines); the
+# database (ORM broker) otherwise.
+REDIS_URL = os.environ.get("REDIS_URL", "")
 Q_CLUSTER = {
     "name": "digest",
     "workers": envint("Q_WORKERS", "2"),
     "timeout": Q_TIMEOUT,
     "retry": envint("Q_RETRY", str(Q_TIMEOUT + 120)),
     "max_attempts": envint("Q_MAX_ATTEMPTS", "3"),
-    "orm": "default",
+    **({"redis": REDIS_URL} if REDIS_URL else {"orm": "default"}),
     "catch_up": False,
     "save_limit": 250,
     "sync": envbool("Q_SYNC", "False"),

@@ -28,6 +28,9 @@ pymupdf.TOOLS.mupdf_display_errors(False)
 TEXT_ONLY = pymupdf.TEXTFLAGS_DICT & ~pymupdf.TEXT_PRESERVE_IMAGES
 
 
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 class PdfError(Exception):
     """This file cannot be processed; the message says why, for the editor."""
 
@@ -87,7 +90,8 @@ def _block_lines(block, page_no):
         spans = [s for s in raw["spans"] if s["text"].strip()]
         if not spans:
             continue
-        text = "".join(s["text"] for s in raw["spans"]).strip()
+        # Control characters (NUL among them) are not text, and PostgreSQL cannot store NUL.
+        text = CONTROL_RE.sub("", "".join(s["text"] for s in raw["spans"])).strip()
         main = max(spans, key=lambda s: len(s["text"]))
         bold = bool(main["flags"] & 16) or re.search(r"bold|black|heavy|cmbx|medi", main["font"], re.I)
         x0, y0, x1, y1 = raw["bbox"]

@@ -10,6 +10,7 @@ Rules they keep:
   reach them only when the paper is published again.
 """
 
+import re
 from datetime import timedelta
 
 from django.db import transaction
@@ -46,9 +47,13 @@ def edit_distance(generated, body):
     return Levenshtein.distance(generated, body)
 
 
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def edit_section(section_id, body, version, user):
     """Save an editor's text. Raises Conflict if the section moved on since `version`."""
-    body = body.replace("\r\n", "\n")
+    # Control characters are not text (and PostgreSQL cannot store NUL).
+    body = CONTROL_RE.sub("", body.replace("\r\n", "\n"))
     with transaction.atomic():
         section = Section.objects.select_related("paper").get(pk=section_id)
         if not section.is_current:

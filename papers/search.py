@@ -103,8 +103,10 @@ def _postgres(papers, words, limit, any_term):
 
     query = SearchQuery(" | ".join(words) if any_term else " & ".join(words), search_type="raw", config="simple")
     vector = SearchVector("search_document", config="simple")
+    # Filter with the @@ match operator: ts_rank alone can be positive for a partial match.
     return list(
-        papers.annotate(rank=SearchRank(vector, query)).filter(rank__gt=0).order_by("-rank", "-published_at")[:limit]
+        papers.annotate(document=vector, rank=SearchRank(vector, query)).filter(document=query)
+        .order_by("-rank", "-published_at")[:limit]
     )
 
 
