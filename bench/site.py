@@ -87,7 +87,7 @@ def main():
     args = parser.parse_args()
     var = Path(tempfile.mkdtemp(prefix="digest-bench-"))
     env = {**os.environ, "VAR_DIR": str(var), "DB_NAME": str(var / "site.sqlite3"), "DEBUG": "False",
-           "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECRET_KEY": "bench", "WHITENOISE_USE_FINDERS": "False",
+           "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECRET_KEY": "bench-" + "x" * 50, "SECURE_SSL_REDIRECT": "False", "WHITENOISE_USE_FINDERS": "False",
            "LOG_LEVEL": "WARNING", "STATIC_ROOT": str(var / "static")}
     run = lambda *a: subprocess.run([PY, "manage.py", *a], cwd=ROOT, env=env, check=True, capture_output=True)  # noqa: E731
     try:

@@ -18,11 +18,14 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from . import pipeline, review
+from .auth import ThrottledAdminAuthenticationForm
 from .diffing import diff_html, highlight_flags
 from .models import (
     FetchRun, Figure, Generation, Paper, PaperEvent, Section, SectionRevision, ServiceAlert, Topic,
 )
 from .rendering import render_markdown
+
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 FLAG_CODES = ["no_text", "garbled_text", "blocked", "truncated", "invalid_output", "unexpected_link", "raw_html",
               "empty", "too_long", "long_paragraph", "repetition"]

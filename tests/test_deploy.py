@@ -1,0 +1,58 @@
+"""The deployment mode: check --deploy is clean, headers are strict, admin logins are throttled."""
+
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import ROOT
+
+DEPLOY_ENV = {"DEBUG": "False", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "digest.example.org"}
+
+
+def manage(*args, **env):
+    merged = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**merged, **env},
+                          capture_output=True, text=True)
+
+
+def test_check_deploy_reports_nothing_in_the_deployment_mode(tmp_path):
+    result = manage("check", "--deploy", "--fail-level", "WARNING", VAR_DIR=str(tmp_path), **DEPLOY_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_a_deployment_without_its_own_secret_key_refuses_to_start(tmp_path):
+    result = manage("check", VAR_DIR=str(tmp_path), DEBUG="False", ALLOWED_HOSTS="digest.example.org")
+    assert result.returncode != 0 and "Set SECRET_KEY" in result.stderr
+
+
+def test_pages_carry_a_strict_content_security_policy(client, db):
+    policy = client.get("/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "object-src 'none'" in policy and "unsafe-inline" not in policy
+    assert client.get("/")["X-Frame-Options"] == "DENY"
+    assert client.get("/")["X-Content-Type-Options"] == "nosniff"
+    assert "style-src 'self' 'unsafe-inline'" in client.get("/admin/login/")["Content-Security-Policy"]
+
+
+def test_admin_login_is_locked_after_repeated_failures(client, django_user_model, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    django_user_model.objects.create_superuser("ed", "ed@example.org", "right-password")
+    for _ in range(3):
+        page = client.post("/admin/login/", {"username": "ed", "password": "wrong"}).content.decode()
+        assert "Please enter the correct username and password" in page
+    page = client.post("/admin/login/", {"username": "ed", "password": "right-password"}).content.decode()
+    assert "Too many failed logins for this account from your address" in page
+    assert "_auth_user_id" not in client.session
+    response = client.post("/admin/login/", {"username": "other", "password": "wrong"})
+    assert "Too many failed logins" not in response.content.decode(), "other accounts are not locked"
+
+
+def test_a_successful_login_below_the_limit_works(client, django_user_model, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    django_user_model.objects.create_superuser("ed", "ed@example.org", "right-password")
+    client.post("/admin/login/", {"username": "ed", "password": "wrong"})
+    response = client.post("/admin/login/", {"username": "ed", "password": "right-password"})
+    assert response.status_code == 302 and client.session["_auth_user_id"]
