@@ -181,6 +181,9 @@ ARXIV_NUM_RETRIES = envint("ARXIV_NUM_RETRIES", "2")
 PDF_MAX_BYTES = envint("PDF_MAX_BYTES", str(50 * 1024 * 1024))
 PDF_MAX_PAGES = envint("PDF_MAX_PAGES", "80")
 PDF_DOWNLOAD_TIMEOUT_SECONDS = envfloat("PDF_DOWNLOAD_TIMEOUT_SECONDS", "60")
+# Reading a PDF runs in a child process with these limits (papers/isolation.py).
+PDF_EXTRACT_TIMEOUT_SECONDS = envfloat("PDF_EXTRACT_TIMEOUT_SECONDS", "120")
+PDF_EXTRACT_MEMORY_MB = envint("PDF_EXTRACT_MEMORY_MB", "1024")
 # Embedded images smaller than this on either side are icons, logos or pieces
 # of a composite figure, not figures on their own.
 FIGURE_MIN_PIXELS = envint("FIGURE_MIN_PIXELS", "120")

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
-from . import arxiv_source, pdf, quality
+from . import arxiv_source, isolation, pdf, quality
 from .models import FetchRun, Figure, Generation, Paper, PaperEvent, Section, SectionRevision, ServiceAlert, Topic
 from .summarizers import PaperText, SummarizerError, get_summarizer
 from .summarizers.base import SECTION_KINDS, PaperPart
@@ -182,12 +182,24 @@ def fetch_pdf(url, target):
         partial.unlink(missing_ok=True)
 
 
+def read_pdf(path, figure_dir, url_prefix):
+    with pdf.open_pdf(path) as doc:
+        return pdf.extract_text(doc), pdf.extract_figures(doc, figure_dir, url_prefix)
+
+
 def extract(paper):
     path = settings.MEDIA_ROOT / paper.pdf_file
     figure_dir = Path(paper.pdf_file).parent / "figures"
-    with pdf.open_pdf(path) as doc:
-        extraction = pdf.extract_text(doc)
-        figures = pdf.extract_figures(doc, settings.MEDIA_ROOT / figure_dir, str(figure_dir))
+    try:
+        extraction, figures = isolation.run_isolated(
+            read_pdf, path, settings.MEDIA_ROOT / figure_dir, str(figure_dir),
+            timeout=settings.PDF_EXTRACT_TIMEOUT_SECONDS, memory_bytes=settings.PDF_EXTRACT_MEMORY_MB * 2**20,
+            expected=(pdf.PdfError, OSError),
+        )
+    except isolation.IsolatedError as exc:
+        raise pdf.PdfError(f"reading the PDF {exc}") from exc
+    except OSError as exc:
+        raise Retry(f"the figures could not be written under MEDIA_ROOT: {exc}") from exc
     with transaction.atomic():
         Figure.objects.filter(paper=paper, paper_version=paper.version).delete()
         Figure.objects.bulk_create(

@@ -1,0 +1,108 @@
+"""Bad PDFs cannot hang or crash a worker, and a broken media folder loses nothing."""
+
+import os
+import random
+import time
+
+import pytest
+
+from papers import isolation, pipeline
+from papers.models import Paper
+from papers.pdf import PdfError
+
+from .conftest import shared_pdfs
+from .test_pipeline import make_paper
+
+State = Paper.State
+
+
+def loop_forever():
+    while True:
+        pass
+
+
+def eat_memory():
+    return bytearray(2 * 2**30)
+
+
+def refuse():
+    raise PdfError("not a readable PDF: test")
+
+
+def abort():
+    os.abort()
+
+
+def test_a_hang_is_stopped_at_the_timeout():
+    started = time.monotonic()
+    with pytest.raises(isolation.IsolatedError, match="took longer than 1 s"):
+        isolation.run_isolated(loop_forever, timeout=1, memory_bytes=2**28)
+    assert time.monotonic() - started < 5
+
+
+def test_memory_is_capped():
+    with pytest.raises(isolation.IsolatedError, match="ran out of memory"):
+        isolation.run_isolated(eat_memory, timeout=10, memory_bytes=2**28)
+
+
+def test_expected_errors_come_back_as_they_are_and_crashes_are_reported():
+    with pytest.raises(PdfError, match="not a readable PDF: test"):
+        isolation.run_isolated(refuse, timeout=10, memory_bytes=2**28, expected=(PdfError,))
+    with pytest.raises(isolation.IsolatedError, match="crashed"):
+        isolation.run_isolated(abort, timeout=10, memory_bytes=2**28)
+    assert isolation.run_isolated(sum, [1, 2, 3], timeout=10, memory_bytes=2**28) == 6
+
+
+def mutate(data, rng):
+    kind = rng.choice(["flip", "truncate", "splice", "zero"])
+    data = bytearray(data)
+    if kind == "flip":
+        for _ in range(rng.randint(1, 200)):
+            i = rng.randrange(len(data))
+            data[i] ^= 1 << rng.randrange(8)
+    elif kind == "truncate":
+        data = data[: rng.randrange(16, len(data))]
+    elif kind == "splice":
+        a, b = sorted(rng.randrange(len(data)) for _ in range(2))
+        c = rng.randrange(len(data))
+        data[c:c] = data[a:b][:50000]
+    else:
+        a = rng.randrange(len(data))
+        data[a:a + rng.randint(1, 5000)] = bytes(min(5000, len(data) - a))
+    return bytes(data), kind
+
+
+def test_mutated_pdfs_always_end_in_a_clean_state(topic, fake_arxiv, settings):
+    """120 mutated copies of the real sample PDFs: each ends in review or failed with a message."""
+    settings.PDF_EXTRACT_TIMEOUT_SECONDS = 20
+    sources = [p.read_bytes() for p in shared_pdfs()] or pytest.skip("../shared/samples is absent")
+    rng = random.Random(20261126)
+    outcomes = {}
+    for n in range(120):
+        data, kind = mutate(rng.choice(sources), rng)
+        paper = make_paper(topic, fake_arxiv, "2303.07610v1_cjk_2col_belle.pdf", arxiv_id=f"2401.{n:05d}")
+        fake_arxiv.pdfs[f"/pdf/2401.{n:05d}v1"] = data
+        state = pipeline.process_paper(paper.pk)
+        paper.refresh_from_db()
+        assert state in (State.IN_REVIEW, State.FAILED), (n, kind, state, paper.error)
+        if state == State.FAILED:
+            assert paper.error and paper.failed_step in ("download", "extract"), (n, kind, paper.error)
+        outcomes[state] = outcomes.get(state, 0) + 1
+    print(f"\nmutated PDFs: {outcomes}")
+    assert outcomes.get(State.FAILED, 0) > 0 and outcomes.get(State.IN_REVIEW, 0) > 0
+
+
+def test_an_unwritable_media_folder_waits_with_a_message_and_resumes_once_fixed(topic, fake_arxiv, settings):
+    from django.utils import timezone
+
+    paper = make_paper(topic, fake_arxiv, "avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf")
+    blocker = settings.MEDIA_ROOT / "papers" / "2401.00001" / "v1" / "figures"
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("a file where the figures folder should be")
+    assert pipeline.process_paper(paper.pk) == State.DOWNLOADED
+    paper.refresh_from_db()
+    assert "could not be written under MEDIA_ROOT" in paper.error and paper.attempts == 1
+    blocker.unlink()
+    Paper.objects.filter(pk=paper.pk).update(claimed_until=timezone.now())
+    assert pipeline.process_paper(paper.pk) == State.IN_REVIEW
+    assert paper.figures.count() == 3
