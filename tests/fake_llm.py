@@ -5,6 +5,15 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+def fast_llm_settings(settings, monkeypatch):
+    """No real waiting in tests: a short timeout, no pacing, tiny backoffs."""
+    from papers.summarizers import llm
+
+    settings.LLM_TIMEOUT_SECONDS = 1
+    settings.LLM_REQUESTS_PER_MINUTE = 60000
+    monkeypatch.setattr(llm, "BACKOFF_SECONDS", (0.01, 0.01, 0.01))
+
+
 class FakeLLM:
     def __init__(self):
         self.queue = []  # (status, body dict or str, headers, delay)

@@ -11,7 +11,7 @@ from papers.models import Generation, Paper, ServiceAlert
 from papers.summarizers import SummarizerError, get_summarizer
 from papers.summarizers import llm as llm_module
 
-from .fake_llm import DIGEST, FakeLLM, gemini_error, gemini_ok
+from .fake_llm import DIGEST, FakeLLM, fast_llm_settings, gemini_error, gemini_ok
 from .review_fixtures import make_reviewed_paper  # noqa: F401
 from .test_pipeline import make_paper
 
@@ -28,9 +28,7 @@ def gemini(settings, monkeypatch):
     settings.SUMMARIZER = "gemini"
     settings.GEMINI_API_KEY = "test-key"
     settings.GEMINI_BASE_URL = fake.url
-    settings.LLM_TIMEOUT_SECONDS = 1
-    settings.LLM_REQUESTS_PER_MINUTE = 60000
-    monkeypatch.setattr(llm_module, "BACKOFF_SECONDS", (0.01, 0.01, 0.01))
+    fast_llm_settings(settings, monkeypatch)
     yield fake
     fake.close()
 

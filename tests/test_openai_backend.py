@@ -6,9 +6,8 @@ import pytest
 
 from papers import pipeline
 from papers.models import Generation, Paper, ServiceAlert
-from papers.summarizers import llm as llm_module
 
-from .fake_llm import DIGEST, FakeLLM, openai_ok
+from .fake_llm import DIGEST, FakeLLM, fast_llm_settings, openai_ok
 from .test_pipeline import make_paper
 
 State = Paper.State
@@ -21,9 +20,7 @@ def endpoint(settings, monkeypatch):
     settings.OPENAI_BASE_URL = fake.url + "/v1"
     settings.OPENAI_MODEL = "qwen3:8b"
     settings.OPENAI_API_KEY = "sk-test"
-    settings.LLM_TIMEOUT_SECONDS = 1
-    settings.LLM_REQUESTS_PER_MINUTE = 60000
-    monkeypatch.setattr(llm_module, "BACKOFF_SECONDS", (0.01, 0.01, 0.01))
+    fast_llm_settings(settings, monkeypatch)
     yield fake
     fake.close()
 
