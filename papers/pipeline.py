@@ -115,14 +115,8 @@ def upsert_papers(topic, records):
                                   "until an editor processes the new version.")
                     paper.topics.add(topic)
                     continue
-                for name, value in record.fields().items():
-                    setattr(paper, name, value)
-                paper.state = State.FETCHED
-                paper.attempts = 0
-                paper.error = paper.failed_step = ""
-                paper.claimed_until = None
                 paper.fetched_at = timezone.now()
-                paper.save()
+                restart_with(paper, record)
                 updated += 1
             else:
                 paper.topics.add(topic)
@@ -131,6 +125,17 @@ def upsert_papers(topic, records):
             log_event(paper, "fetch", "done", f"v{paper.version} from arXiv")
             transaction.on_commit(lambda pk=paper.pk: enqueue_paper(pk))
     return created, updated
+
+
+def restart_with(paper, record):
+    """Take a new arXiv version's metadata and send the paper through the pipeline again."""
+    for name, value in record.fields().items():
+        setattr(paper, name, value)
+    paper.state = State.FETCHED
+    paper.attempts = 0
+    paper.error = paper.failed_step = ""
+    paper.claimed_until = None
+    paper.save()
 
 
 # --- one paper, step by step -----------------------------------------------------------
@@ -490,14 +495,8 @@ def apply_new_version(paper, user=None):
 
     record = arxiv_source.PaperRecord.from_json(paper.new_version)
     with transaction.atomic():
-        for name, value in record.fields().items():
-            setattr(paper, name, value)
         paper.new_version = {}
-        paper.state = State.FETCHED
-        paper.attempts = 0
-        paper.error = paper.failed_step = ""
-        paper.claimed_until = None
-        paper.save()
+        restart_with(paper, record)
         log_event(paper, "fetch", "done", f"v{paper.version} taken up by an editor", user=user)
         transaction.on_commit(lambda: enqueue_paper(paper.pk))
 

@@ -18,7 +18,8 @@ from pydantic import ValidationError
 
 from .. import pacing
 from .base import SECTION_KINDS, PaperText, SectionText, Summarizer, SummarizerError, SummaryResult
-from .prompt import PROMPT_VERSION, Digest, build_prompt, flag, system_instruction, to_sections
+from ..quality import flag
+from .prompt import PROMPT_VERSION, Digest, build_prompt, system_instruction, to_sections
 
 log = logging.getLogger(__name__)
 BACKOFF_SECONDS = (2, 6, 15)

@@ -13,6 +13,7 @@ import re
 
 from pydantic import BaseModel, Field
 
+from ..quality import flag
 from .base import PaperText, SectionText
 
 PROMPT_VERSION = "digest-2026-11-1"
@@ -106,10 +107,6 @@ LABELS = {
 }
 PART_NAMES = {"en": {"method": "method section", "conclusion": "conclusion"},
               "zh": {"method": "方法部分", "conclusion": "结论部分"}}
-
-
-def flag(code, severity, message):
-    return {"code": code, "severity": severity, "message": message, "start": 0, "end": 0}
 
 
 def to_sections(digest: Digest, paper: PaperText, language, sources, own_urls=()):
