@@ -218,8 +218,9 @@ LLM_PRICES = json.loads(os.environ.get("LLM_PRICES", "null")) or {
 
 # --- Pipeline --------------------------------------------------------------------
 # A step that fails this many times in a row leaves the paper in "failed" until
-# an editor retries it.
-PAPER_MAX_ATTEMPTS = envint("PAPER_MAX_ATTEMPTS", "3")
+# an editor retries it. The waits between attempts grow to an hour (pipeline.BACKOFF_SECONDS):
+# 8 attempts span about 3 h 50 min, longer than a usual arXiv or LLM outage.
+PAPER_MAX_ATTEMPTS = envint("PAPER_MAX_ATTEMPTS", "8")
 
 # --- django-q2 ---------------------------------------------------------------------
 # `retry` must exceed `timeout`, or a slow paper is handed to a second worker

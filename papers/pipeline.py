@@ -32,8 +32,12 @@ log = logging.getLogger(__name__)
 State = Paper.State
 
 SAMPLES_DIR = settings.BASE_DIR / "samples"
-# Retryable failures wait a little longer each time before the next attempt.
-BACKOFF_SECONDS = (60, 300, 1800)
+# Retryable failures wait longer each time, up to an hour, so that with the default
+# PAPER_MAX_ATTEMPTS (8) a paper rides out an outage of almost four hours before it fails.
+BACKOFF_SECONDS = (60, 300, 900, 1800, 3600)
+# After a failed arXiv query the topic is fetched again this many minutes later (the
+# resume schedule looks every 10 minutes), not only at its next daily run.
+FETCH_BACKOFF_MINUTES = (5, 15, 30, 60)
 
 
 class Retry(Exception):
@@ -54,7 +58,7 @@ def fetch_topic(topic, since=None, progress=None):
     """Run the topic's arXiv query and upsert what it finds. Returns the FetchRun.
 
     An outage, a timeout or an error feed leaves no paper half-made: the run is
-    recorded as failed, and the next scheduled run tries again.
+    recorded as failed, and `topics_to_refetch` brings the topic back soon.
     """
     run = FetchRun.objects.create(topic=topic, source=topic.arxiv_query())
     try:
@@ -67,6 +71,27 @@ def fetch_topic(topic, since=None, progress=None):
         run.refresh_from_db()
         return run
     return finish_run(run, topic, records)
+
+
+def topics_to_refetch(now=None):
+    """Active topics whose last fetch failed and whose wait after it is over.
+
+    The wait grows with the failures in a row, up to an hour, and never stops: one
+    query an hour to a broken arXiv costs nothing, and the topic catches up the hour it is back.
+    """
+    now = now or timezone.now()
+    due = []
+    for topic in Topic.objects.filter(active=True):
+        runs = list(topic.fetch_runs.order_by("-started_at").values_list("status", "started_at")
+                    [: len(FETCH_BACKOFF_MINUTES)])
+        failures = 0
+        for status, _ in runs:
+            if status != FetchRun.Status.FAILED:
+                break
+            failures += 1
+        if failures and runs[0][1] + timedelta(minutes=FETCH_BACKOFF_MINUTES[failures - 1]) <= now:
+            due.append(topic)
+    return due
 
 
 def ingest_samples(topic):

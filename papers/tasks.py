@@ -52,11 +52,15 @@ def fetch_topic(topic_id):
 
 
 def resume_papers():
-    """Enqueue every paper that has a step to run and no live claim."""
+    """Enqueue every paper that has a step to run and no live claim, and the fetch of
+    every topic whose last arXiv query failed and is due again."""
     ids = list(pipeline.resumable().values_list("pk", flat=True))
     for paper_id in ids:
         enqueue_paper(paper_id)
-    return len(ids)
+    topics = pipeline.topics_to_refetch()
+    for topic in topics:
+        async_task("papers.tasks.fetch_topic", topic.pk, task_name=f"refetch-{topic.pk}", group="fetch")
+    return f"{len(ids)} papers, {len(topics)} topics"
 
 
 CADENCE_PERIOD = {

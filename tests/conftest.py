@@ -45,19 +45,23 @@ class FakeArxiv:
     """A local stand-in for export.arxiv.org and arxiv.org/pdf that replays real responses.
 
     `queue` holds (status, body, delay) for API requests in order; the last one
-    repeats. `pdfs` maps a path such as "/pdf/2409.02634v2" to bytes.
+    repeats. `pdfs` maps a path such as "/pdf/2409.02634v2" to bytes. While `down`
+    is set, every request gets arXiv's 503.
     """
 
     def __init__(self):
         self.queue = []
         self.pdfs = {}
         self.requests = []
+        self.down = False
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 fake.requests.append(self.path)
-                if self.path.startswith("/api/query"):
+                if fake.down:
+                    status, body, delay, content_type = 503, b"Service Unavailable", 0, "text/plain"
+                elif self.path.startswith("/api/query"):
                     status, body, delay = fake.queue.pop(0) if len(fake.queue) > 1 else fake.queue[0]
                     content_type = "application/atom+xml"
                 elif self.path in fake.pdfs:

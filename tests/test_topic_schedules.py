@@ -46,7 +46,7 @@ def test_resume_papers_queues_papers_with_work_and_no_live_claim(topic, fake_arx
     Paper.objects.create(arxiv_id="1", title="a", abs_url="https://arxiv.org/abs/1", pdf_url="https://x/1")
     Paper.objects.create(arxiv_id="2", title="b", abs_url="https://arxiv.org/abs/2", pdf_url="https://x/2",
                          state=Paper.State.IN_REVIEW)
-    assert tasks.resume_papers() == 1
+    assert tasks.resume_papers() == "1 papers, 0 topics"
     assert OrmQ.objects.count() == 1
 
 
