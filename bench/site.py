@@ -5,7 +5,8 @@
 For home, topic, day, paper, search and feed: requests per second served warm (from the page
 cache) beside a static file of the same size served by the same server (whitenoise), and the
 median and p99 latency of uncached renders (each request a distinct URL, so the cache misses).
-Search latency is measured uncached over 200 different queries.
+Search latency is measured uncached over 200 different queries. Last, wrk (Debian's package) loads
+home, paper, search and feed for 30 s each (`--wrk-seconds`): requests per second, p50, p99 and errors.
 """
 
 import argparse
@@ -84,6 +85,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--papers", type=int, default=10000)
     parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--wrk-seconds", type=int, default=30)
     args = parser.parse_args()
     var = Path(tempfile.mkdtemp(prefix="digest-bench-"))
     env = {**os.environ, "VAR_DIR": str(var), "DB_NAME": str(var / "site.sqlite3"), "DEBUG": "False",
@@ -106,6 +108,7 @@ def main():
         run("collectstatic", "--noinput")
         with gunicorn(env) as port:
             bench(port, pages, sizes, args)
+            wrk_load(port, pages, args.wrk_seconds, var)
     finally:
         shutil.rmtree(var, ignore_errors=True)
 
@@ -167,6 +170,42 @@ def bench(port, pages, sizes, args):
         latencies.append(time.perf_counter() - started)
     print(f"\nsearch, 200 different queries, uncached: median {statistics.median(latencies) * 1000:.1f} ms, "
           f"p99 {ms(latencies, 99):.1f} ms (target: median < 50 ms)")
+
+
+SEARCH_SCRIPT = """
+local words = {"audio", "driven", "talking", "head", "avatar", "gaussian", "splatting", "diffusion", "portrait"}
+local n = 0
+request = function()
+  n = n + 1
+  local q = words[n % #words + 1] .. "+" .. words[(n * 7) % #words + 1]
+  return wrk.format("GET", "/search/?q=" .. q .. "&n=" .. n)
+end
+"""
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+
+
+def wrk_load(port, pages, seconds, var):
+    """wrk, 2 threads and 8 connections, on home, paper, search (distinct queries, so uncached) and feed."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        print("\nwrk is not installed (apt-get install wrk): load rows skipped")
+        return
+    script = var / "search.lua"
+    script.write_text(SEARCH_SCRIPT)
+    print(f"\n== wrk, 2 threads, 8 connections, {seconds} s each, gunicorn 2 workers ==")
+    print(f"{'page':<26}{'req/s':>9}{'p50':>11}{'p99':>11}{'requests':>10}  errors")
+    rows = [("home", pages["home"], []), ("paper", pages["paper"], []),
+            ("search (distinct queries)", "/search/", ["-s", str(script)]), ("feed (RSS)", pages["feed"], [])]
+    for name, path, extra in rows:
+        out = subprocess.run([wrk, "-t2", "-c8", f"-d{seconds}s", "--latency", *extra,
+                              f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
+        latency = {q: float(v) * UNITS[u] for q, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)$", out, re.M)}
+        requests = int(re.search(r"(\d+) requests in", out).group(1))
+        socket_errors = sum(map(int, re.findall(r"(?:connect|read|write|timeout) (\d+)", out)))
+        bad_status = int((re.search(r"Non-2xx or 3xx responses: (\d+)", out) or [0, 0])[1])
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        print(f"{name:<26}{rps:>9.0f}{latency['50']:>8.2f} ms{latency['99']:>8.2f} ms{requests:>10}  "
+              f"{socket_errors + bad_status}")
 
 
 if __name__ == "__main__":

@@ -111,3 +111,14 @@ def topic(db):
         name="Virtual humans", slug="virtual-humans", query='abs:"talking head"', categories="cs.CV cs.GR",
         papers_per_run=10,
     )
+
+
+@pytest.fixture
+def broker(db):
+    """The configured django-q2 broker (the ORM; Redis in CI's second pass), emptied before and after."""
+    from django_q.brokers import get_broker
+
+    broker = get_broker()
+    broker.purge_queue()
+    yield broker
+    broker.purge_queue()

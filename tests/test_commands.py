@@ -6,7 +6,6 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import TestCase
-from django_q.models import OrmQ
 
 from papers.models import FetchRun, Paper, Topic
 
@@ -37,10 +36,10 @@ def test_fetch_papers_sync_processes_the_new_papers_here(fake_arxiv, topic):
     assert Paper.objects.filter(state=Paper.State.IN_REVIEW).count() == 6
 
 
-def test_fetch_papers_without_sync_queues(fake_arxiv, topic):
+def test_fetch_papers_without_sync_queues(fake_arxiv, topic, broker):
     serve_samples(fake_arxiv)
     run("fetch_papers")
-    assert OrmQ.objects.count() == 6
+    assert broker.queue_size() == 6
     assert set(Paper.objects.values_list("state", flat=True)) == {Paper.State.FETCHED}
 
 
@@ -56,13 +55,13 @@ def test_fetch_papers_refuses_an_unknown_topic(db):
         run("fetch_papers", "--topic", "nope")
 
 
-def test_the_demo_ingests_the_shipped_samples_when_arxiv_is_unreachable(db, settings):
+def test_the_demo_ingests_the_shipped_samples_when_arxiv_is_unreachable(db, settings, broker):
     settings.ARXIV_API_URL = "http://127.0.0.1:9/api/query"  # nothing listens there
     first = run("demo")
     assert "arXiv is not reachable from this machine" in first
     assert "Login: editor  Password: " in first
     assert Topic.objects.get().name == "元宇宙/虚拟人 · Virtual humans"
-    assert Paper.objects.count() == 6 and OrmQ.objects.count() == 6
+    assert Paper.objects.count() == 6 and broker.queue_size() == 6
     second = run("demo", "--offline")
     assert "exists; password unchanged" in second and "Password:" not in second
     assert Paper.objects.count() == 6
@@ -81,11 +80,11 @@ def test_every_shipped_sample_paper_goes_through_the_pipeline(db):
     assert Paper.objects.exclude(code_url="").count() == 2
 
 
-def test_process_papers_queues_unfinished_papers(db):
+def test_process_papers_queues_unfinished_papers(db, broker):
     run("demo", "--offline")
-    OrmQ.objects.all().delete()
+    broker.purge_queue()
     assert "queued 6 paper(s)" in run("process_papers")
-    assert OrmQ.objects.count() == 6
+    assert broker.queue_size() == 6
 
 
 def test_the_queue_never_hands_a_slow_paper_to_a_second_worker():

@@ -4,7 +4,6 @@ import logging
 
 import pytest
 from django.utils import timezone
-from django_q.models import OrmQ
 
 from papers import pacing, pipeline
 from papers.models import FetchRun, Paper
@@ -14,27 +13,27 @@ from .conftest import shared_file
 SEARCH = ("arxiv", "new_search_all_testing_10_entries_doi_journal_ref.xml")
 
 
-def test_fetch_creates_papers_and_queues_each_once(fake_arxiv, topic, django_capture_on_commit_callbacks):
+def test_fetch_creates_papers_and_queues_each_once(fake_arxiv, topic, django_capture_on_commit_callbacks, broker):
     fake_arxiv.reply(shared_file(*SEARCH))
     with django_capture_on_commit_callbacks(execute=True):
         run = pipeline.fetch_topic(topic)
     assert (run.status, run.found, run.created) == (FetchRun.Status.OK, 10, 10)
     assert Paper.objects.count() == 10
     assert set(Paper.objects.values_list("state", flat=True)) == {Paper.State.FETCHED}
-    assert OrmQ.objects.count() == 10
+    assert broker.queue_size() == 10
     assert topic.papers.count() == 10
     query = fake_arxiv.api_requests()[0]
     assert "search_query=" in query and "cat%3Acs.CV" in query and "sortBy=submittedDate" in query
 
 
-def test_fetching_twice_makes_no_duplicates(fake_arxiv, topic, django_capture_on_commit_callbacks):
+def test_fetching_twice_makes_no_duplicates(fake_arxiv, topic, django_capture_on_commit_callbacks, broker):
     fake_arxiv.reply(shared_file(*SEARCH))
     with django_capture_on_commit_callbacks(execute=True):
         pipeline.fetch_topic(topic)
         second = pipeline.fetch_topic(topic)
     assert (second.found, second.created, second.updated) == (10, 0, 0)
     assert Paper.objects.count() == 10
-    assert OrmQ.objects.count() == 10
+    assert broker.queue_size() == 10
 
 
 def fetch_v0_then_v1(fake_arxiv, topic, **between):

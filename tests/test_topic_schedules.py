@@ -38,16 +38,15 @@ def test_the_scheduled_task_fetches_only_active_topics(topic, fake_arxiv):
     assert tasks.fetch_topic(topic.pk) is None
 
 
-def test_resume_papers_queues_papers_with_work_and_no_live_claim(topic, fake_arxiv):
-    from django_q.models import OrmQ
-
+def test_resume_papers_queues_papers_with_work_and_no_live_claim(topic, fake_arxiv, broker):
+    
     from papers.models import Paper
 
     Paper.objects.create(arxiv_id="1", title="a", abs_url="https://arxiv.org/abs/1", pdf_url="https://x/1")
     Paper.objects.create(arxiv_id="2", title="b", abs_url="https://arxiv.org/abs/2", pdf_url="https://x/2",
                          state=Paper.State.IN_REVIEW)
     assert tasks.resume_papers() == "1 papers, 0 topics"
-    assert OrmQ.objects.count() == 1
+    assert broker.queue_size() == 1
 
 
 def test_migrating_creates_the_resume_and_publish_schedules(db):
