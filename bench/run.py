@@ -51,18 +51,25 @@ def timed(func, *args):
 
 
 def stages_and_sections():
+    from papers import figures as figure_finder
     from papers import headings, pdf, pipeline, quality
     from papers.models import Paper
     from papers.summarizers import get_summarizer
 
     print("\n== Time per stage (one core) and section detection ==")
-    print(f"{'pdf':<52}{'pages':>6}{'open':>8}{'text':>8}{'figures':>9}{'summ.':>8}{'checks':>8}   headings found / in order / true")
+    print(f"{'pdf':<52}{'pages':>6}{'open':>8}{'text':>8}{'find fig':>9}{'render':>8}{'summ.':>8}{'checks':>8}"
+          "   headings found / in order / true")
     totals = {"found": 0, "ordered": 0, "true": 0}
+    pages_total = [0, 0.0, 0.0]
     summarizer = get_summarizer("extractive")
     for path in sorted(SHARED.glob("*.pdf")):
         doc, t_open = timed(pdf.open_pdf, path)
-        extraction, t_text = timed(pdf.extract_text, doc)
-        figures, t_fig = timed(pdf.extract_figures, doc, tempfile.mkdtemp(), "bench")
+        found, t_find = timed(figure_finder.find_all, doc)
+        extraction, t_text = timed(pdf.extract_text, doc, found)
+        figures, t_fig = timed(figure_finder.extract_figures, doc, tempfile.mkdtemp(), "bench", found)
+        pages_total[0] += doc.page_count
+        pages_total[1] += t_find
+        pages_total[2] += t_fig
         paper = Paper(title=path.stem, abstract="A placeholder abstract for timing. It has two sentences.",
                       extraction=extraction, language=extraction["quality"]["language"], flags=extraction["flags"])
         result, t_sum = timed(summarizer.summarize, pipeline.paper_text(paper), "zh")
@@ -73,11 +80,15 @@ def stages_and_sections():
         totals["ordered"] += ordered
         totals["true"] += len(truth)
         note = " ".join(f["code"] for f in extraction["flags"])
-        print(f"{path.name[:50]:<52}{doc.page_count:>6}{t_open*1000:>7.1f}m{t_text*1000:>7.0f}m{t_fig*1000:>8.0f}m"
+        print(f"{path.name[:50]:<52}{doc.page_count:>6}{t_open*1000:>7.1f}m{t_text*1000:>7.0f}m{t_find*1000:>8.0f}m"
+              f"{t_fig*1000:>7.0f}m"
               f"{t_sum*1000:>7.0f}m{t_check*1000:>7.1f}m   {found} / {ordered} / {len(truth)} {note}")
         doc.close()
     print(f"(m = milliseconds) Headings: {totals['found']} of {totals['true']} true headings found, "
-          f"{totals['ordered']} in the right order; figures: {len(figures)} in the last file.")
+          f"{totals['ordered']} in the right order.")
+    pages, t_find, t_render = pages_total
+    print(f"Figures over {pages} pages: finding {t_find / pages * 1000:.1f} ms/page, rendering (WebP, PNG, "
+          f"thumbnail) {t_render / pages * 1000:.1f} ms/page, {(t_find + t_render) / pages * 1000:.1f} ms/page in all.")
 
 
 def extraction_speed(skip_layout):
@@ -154,8 +165,10 @@ def throughput(copies):
             target = settings.MEDIA_ROOT / pipeline.pdf_relpath(arxiv_id, 1)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(SHARED / name, target)
+            # A known licence: the bench stays offline (no OAI-PMH request).
             paper = Paper.objects.create(arxiv_id=arxiv_id, title=name, abstract="Bench abstract. Two sentences.",
-                                         abs_url="https://arxiv.org/abs/x", pdf_url="https://arxiv.org/pdf/x")
+                                         abs_url="https://arxiv.org/abs/x", pdf_url="https://arxiv.org/pdf/x",
+                                         license=pipeline.SAMPLES_LICENCE)
             paper.topics.add(topic)
             ids.append(paper.pk)
     pages = sum(__import__("pymupdf").open(SHARED / n).page_count for n in ABOUT_TEN_PAGES) * copies
@@ -220,6 +233,8 @@ def main():
 
         call_command("migrate", verbosity=0)
         stages_and_sections()
+        print("\n== Figures against the hand count (tests/data/figures.json) ==")
+        call_command("measure_figures", pdfs=str(SHARED), truth=str(ROOT / "tests" / "data" / "figures.json"))
         extraction_speed(args.skip_layout)
         throughput(args.copies)
         memory()

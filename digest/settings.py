@@ -172,6 +172,8 @@ LOGIN_LOCKOUT_SECONDS = envint("LOGIN_LOCKOUT_SECONDS", "900")
 
 # --- arXiv -----------------------------------------------------------------
 ARXIV_API_URL = os.environ.get("ARXIV_API_URL", "https://export.arxiv.org/api/query")
+# Where a paper's licence is read (OAI-PMH GetRecord, metadata format "arXiv"); paced with the API.
+ARXIV_OAI_URL = os.environ.get("ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
 # arXiv asks for one request per 3 seconds from everyone we run, not per process.
 ARXIV_DELAY_SECONDS = envfloat("ARXIV_DELAY_SECONDS", "3")
 ARXIV_TIMEOUT_SECONDS = envfloat("ARXIV_TIMEOUT_SECONDS", "30")

@@ -17,7 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import pipeline, review
+from . import licences, pipeline, review
 from .auth import ThrottledAdminAuthenticationForm
 from .diffing import diff_html, highlight_flags
 from .models import (
@@ -271,7 +271,7 @@ class PaperAdmin(admin.ModelAdmin):
     def handle_review_post(self, request, paper):
         action = request.POST.get("action", "")
         user = request.user
-        publishing = {"publish", "unpublish", "schedule"}
+        publishing = {"publish", "unpublish", "schedule", "figure_licence"}
         if action in publishing and not user.has_perm(PUBLISH_PERM):
             raise PermissionDenied
         section_id = request.POST.get("section")
@@ -320,6 +320,12 @@ class PaperAdmin(admin.ModelAdmin):
             order = {int(k[6:]): int(v) for k, v in request.POST.items() if k.startswith("order_") and v.isdigit()}
             review.set_figures(paper, kept, order, user)
             messages.success(request, "Figures saved.")
+        elif action == "figure_licence":
+            review.override_figure_licence(paper, request.POST.get("override_reason", ""), user)
+            messages.success(request, "Figure licence override saved.")
+        elif action == "check_licence":
+            licence = review.check_licence_again(paper, user)
+            messages.success(request, f"Licence: {licences.short_name(licence)}.")
         elif action == "new_version":
             review.process_new_version(paper, user)
             messages.success(request, "The new version is queued; readers keep the published text meanwhile.")
@@ -348,6 +354,7 @@ class PaperAdmin(admin.ModelAdmin):
             "events": paper.events.select_related("user").order_by("-created_at", "-pk")[:100],
             "revisions": revisions.order_by("-created_at", "-pk")[:100],
             "can_publish": request.user.has_perm(PUBLISH_PERM),
+            "licence_name": licences.short_name(paper.license),
             "all_approved": not review.unapproved(paper).exists(),
             "next_paper": Paper.objects.review_queue().exclude(pk=paper.pk).first(),
             "MEDIA_URL": settings.MEDIA_URL,

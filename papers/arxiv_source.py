@@ -105,6 +105,8 @@ class PaperRecord:
     project_url: str = ""
     code_url: str = ""
     affiliations: dict = field(default_factory=dict)
+    # The search API does not give it; the download step asks OAI-PMH (papers.licences).
+    license: str = ""
 
     def fields(self):
         data = dict(self.__dict__)

@@ -83,7 +83,7 @@ class SiteFeed(Feed):
     def item_enclosures(self, paper):
         from django.utils.feedgenerator import Enclosure
 
-        lead = next((f for f in paper.public_figures if f.paper_version == paper.version), None)
+        lead = next(iter(paper.public_figures), None)
         if lead is None:
             return []
         path = settings.MEDIA_ROOT / lead.image

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -180,6 +181,14 @@ class Paper(models.Model):
     rejection_reason = models.TextField(blank=True)
     # A newer arXiv version of a published paper, waiting for an editor's go-ahead.
     new_version = models.JSONField(default=dict, blank=True)
+    # The licence arXiv records (OAI-PMH, format "arXiv"); blank once checked: arXiv's default licence.
+    license = models.CharField(max_length=200, blank=True)
+    license_checked_at = models.DateTimeField(null=True, blank=True)
+    # Figures of a paper whose licence does not allow reuse are shown only with an editor's recorded reason.
+    figures_override_reason = models.TextField(blank=True)
+    figures_override_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                            on_delete=models.SET_NULL, related_name="+")
+    figures_override_at = models.DateTimeField(null=True, blank=True)
 
     objects = PaperQuerySet.as_manager()
 
@@ -198,6 +207,20 @@ class Paper(models.Model):
 
     def get_absolute_url(self):
         return reverse("papers:paper", args=[self.arxiv_id])
+
+    @property
+    def figures_allowed(self):
+        from .licences import is_open
+
+        return is_open(self.license) or bool(self.figures_override_reason)
+
+    @property
+    def figure_credit(self):
+        """The attribution printed under each public figure."""
+        from .licences import short_name
+
+        authors = self.authors[0] + (" et al." if len(self.authors) > 1 else "") if self.authors else "The authors"
+        return f"{authors}, arXiv:{self.arxiv_id}, {short_name(self.license)}"
 
     def save(self, *args, **kwargs):
         self.authors_index = "\n" + "\n".join(self.authors) + "\n"
@@ -308,19 +331,42 @@ class Section(models.Model):
         return self.generation.backend
 
 
+class FigureQuerySet(models.QuerySet):
+    def public(self):
+        """The figures readers see: kept, of the published version of a published paper, and
+        under a licence that allows it (or with an editor's recorded override)."""
+        from .licences import OPEN_PREFIXES
+
+        allowed = ~Q(paper__figures_override_reason="")
+        for prefix in OPEN_PREFIXES:
+            allowed |= Q(paper__license__startswith=prefix)
+        return self.filter(allowed, kept=True, paper__in=Paper.objects.published(),
+                           paper_version=F("paper__version"))
+
+
 class Figure(models.Model):
+    class Kind(models.TextChoices):
+        FIGURE = "figure", "Figure"
+        TABLE = "table", "Table"
+
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="figures")
     paper_version = models.PositiveIntegerField()
     order = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FIGURE)
     page = models.PositiveSmallIntegerField(help_text="1-based")
+    bbox = models.JSONField(default=list, blank=True, help_text="x0, y0, x1, y1 on the page, in points")
     label = models.CharField(max_length=40, blank=True, help_text="e.g. Figure 3")
     caption = models.TextField(blank=True)
-    image = models.CharField(max_length=300, help_text="Path under MEDIA_ROOT")
+    image = models.CharField(max_length=300, help_text="WebP, path under MEDIA_ROOT")
+    fallback = models.CharField(max_length=300, blank=True, help_text="PNG for browsers without WebP")
     thumbnail = models.CharField(max_length=300, help_text="Path under MEDIA_ROOT")
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
-    kept = models.BooleanField(default=True, help_text="Shown to readers once published")
+    kept = models.BooleanField(default=False, help_text="Shown to readers once published; the lead figure "
+                               "is chosen when the paper is read")
+
+    objects = FigureQuerySet.as_manager()
 
     class Meta:
         ordering = ["paper", "order"]

@@ -12,7 +12,6 @@ layout model would be ~0.5 s/page):
    conclusion…); everything from the references on is dropped.
 """
 
-import hashlib
 import re
 import unicodedata
 from collections import Counter
@@ -21,7 +20,8 @@ from pathlib import Path
 
 import pymupdf
 from django.conf import settings
-from PIL import Image
+
+from . import figures
 
 pymupdf.TOOLS.mupdf_display_errors(False)
 # Spans with fonts and sizes, without the bytes of every image on the page.
@@ -138,13 +138,15 @@ def _reading_order(blocks, width):
     return ordered
 
 
-def page_lines(doc):
+def page_lines(doc, found=None):
+    """`found`: the figures on these pages (figures.find_all), whose labels are not running text."""
+    found = figures.find_all(doc) if found is None else found
     lines = []
     heights = {}
     for page_no, page in enumerate(doc):
         heights[page_no] = page.rect.height
         blocks = page.get_text("dict", flags=TEXT_ONLY)["blocks"]
-        pictures = figure_areas(page)
+        pictures = figure_areas(page, found)
         for block in _reading_order(blocks, page.rect.width):
             block_lines = _block_lines(block, page_no)
             # A caption is its own block and not part of the running text.
@@ -155,16 +157,12 @@ def page_lines(doc):
     return _drop_small_type(lines) if lines else lines
 
 
-def figure_areas(page):
-    """Where a page's figures are: their pictures, what lies between them (a composite's
-    labels), and the line above (column headings). A page-sized picture is not a figure:
-    OCR'd scans lay their text over one."""
-    infos = page.get_image_info()
-    if not infos:
-        return []
+def figure_areas(page, found):
+    """Where a page's figures are: their pictures and the regions their captions name, with the
+    line above (column headings). A page-sized picture is not a figure: OCR'd scans lay their text over one."""
     area = page.rect.width * page.rect.height
-    areas = [r for r in (pymupdf.Rect(i["bbox"]) for i in infos) if r.width * r.height < area / 2]
-    return areas + [region["rect"] + (0, -14, 0, 0) for region in figure_regions(page, infos)]
+    areas = [r for r in (pymupdf.Rect(i["bbox"]) for i in page.get_image_info()) if r.width * r.height < area / 2]
+    return areas + [f.rect + (0, -14, 0, 0) for f in found if f.page == page.number + 1]
 
 
 def _inside(line, pictures):
@@ -425,9 +423,9 @@ def quality_flags(quality):
 
 # --- the whole extraction -------------------------------------------------------------
 
-def extract_text(doc):
+def extract_text(doc, found=None):
     """The paper's text by section, with what was found and how well."""
-    lines = page_lines(doc)
+    lines = page_lines(doc, found)
     full_text = join_lines(ln.text for ln in lines)
     quality = text_quality(full_text, doc.page_count)
     flags = quality_flags(quality)
@@ -482,101 +480,4 @@ def parts_for(extraction, kind):
 
 # --- figures ---------------------------------------------------------------------
 
-# "Figure 3:" or "Fig. 3." starts a caption; "Figure 3 shows" is running text.
-CAPTION_RE = re.compile(r"^\s*(?P<label>(?:fig\.?|figure)\s*\d+(?=\s*[:.|])|图\s*\d+)", re.I)
-MAX_FIGURE_SIDE = 2000
-RENDER_DPI = 150
-
-
-def _captions(page):
-    found = []
-    for block in page.get_text("blocks"):
-        text = block[4].strip()
-        match = CAPTION_RE.match(text)
-        if match:
-            found.append((pymupdf.Rect(block[:4]), match["label"], " ".join(text.split())))
-    return found
-
-
-def _nearest_caption(rect, captions):
-    best, best_gap = None, None
-    for cap_rect, label, text in captions:
-        overlap = min(rect.x1, cap_rect.x1) - max(rect.x0, cap_rect.x0)
-        if overlap <= 0:
-            continue
-        below = cap_rect.y0 - rect.y1
-        above = rect.y0 - cap_rect.y1
-        gap = below if below >= -5 else (above + 20 if above >= -5 else None)
-        if gap is not None and gap < 120 and (best_gap is None or gap < best_gap):
-            best, best_gap = (cap_rect, label, text), gap
-    return best
-
-
-def figure_regions(page, infos=None):
-    """Regions of a page that hold a figure: its raster images grouped under their caption."""
-    area = page.rect.width * page.rect.height
-    images = []
-    for info in page.get_image_info() if infos is None else infos:
-        rect = pymupdf.Rect(info["bbox"]) & page.rect
-        if rect.is_empty:
-            continue
-        if info["width"] < settings.FIGURE_MIN_PIXELS or info["height"] < settings.FIGURE_MIN_PIXELS:
-            continue
-        if rect.width < page.rect.width * 0.12 or rect.height < 30:
-            continue
-        images.append(rect)
-    if not images:
-        return []
-    # A page that is one big image is a scan, not a figure.
-    if len(images) == 1 and images[0].width * images[0].height > 0.6 * area:
-        return []
-    captions = _captions(page)
-    regions = {}
-    for rect in images:
-        caption = _nearest_caption(rect, captions)
-        key = caption[1] if caption else f"image-{len(regions)}"
-        if key in regions:
-            regions[key]["rect"] |= rect
-        else:
-            regions[key] = {"rect": rect, "label": caption[1] if caption else "",
-                            "caption": caption[2] if caption else ""}
-    return [
-        r for r in regions.values()
-        if r["caption"] or r["rect"].width * r["rect"].height > 0.05 * area
-    ]
-
-
-def extract_figures(doc, out_dir, url_prefix):
-    """Render each figure region to WebP with a thumbnail; return their records."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    figures, seen = [], set()
-    for page_no, page in enumerate(doc):
-        for region in sorted(figure_regions(page), key=lambda r: (r["rect"].y0, r["rect"].x0)):
-            rect = region["rect"]
-            zoom = min(RENDER_DPI / 72, MAX_FIGURE_SIDE / max(rect.width, rect.height))
-            pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=rect, alpha=False)
-            digest = hashlib.sha256(pix.samples).hexdigest()
-            if digest in seen:
-                continue
-            seen.add(digest)
-            image = Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
-            order = len(figures) + 1
-            name = f"fig-{order:02d}"
-            image.save(out_dir / f"{name}.webp", "WEBP", quality=85)
-            thumb = image.copy()
-            thumb.thumbnail((settings.FIGURE_THUMBNAIL_WIDTH, settings.FIGURE_THUMBNAIL_WIDTH * 2))
-            thumb.save(out_dir / f"{name}.thumb.webp", "WEBP", quality=80)
-            figures.append({
-                "order": order,
-                "page": page_no + 1,
-                "label": region["label"],
-                "caption": region["caption"][:2000],
-                "image": f"{url_prefix}/{name}.webp",
-                "thumbnail": f"{url_prefix}/{name}.thumb.webp",
-                "width": image.width,
-                "height": image.height,
-                "sha256": digest,
-            })
-    return figures
 

@@ -15,7 +15,6 @@ import re
 import shutil
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import requests
 from django.conf import settings
@@ -23,7 +22,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
-from . import arxiv_source, isolation, pdf, quality
+from . import arxiv_source, figures, isolation, licences, pdf, quality
 from .models import FetchRun, Figure, Generation, Paper, PaperEvent, Section, SectionRevision, ServiceAlert, Topic
 from .summarizers import PaperText, SummarizerError, get_summarizer
 from .summarizers.base import SECTION_KINDS, PaperPart
@@ -32,6 +31,8 @@ log = logging.getLogger(__name__)
 State = Paper.State
 
 SAMPLES_DIR = settings.BASE_DIR / "samples"
+# The shipped sample papers are our own fictional ones (samples/build.py).
+SAMPLES_LICENCE = "http://creativecommons.org/licenses/by/4.0/"
 # Retryable failures wait longer each time, up to an hour, so that with the default
 # PAPER_MAX_ATTEMPTS (8) a paper rides out an outage of almost four hours before it fails.
 BACKOFF_SECONDS = (60, 300, 900, 1800, 3600)
@@ -100,6 +101,7 @@ def ingest_samples(topic):
     run = FetchRun.objects.create(topic=topic, source=f"samples: {feed.relative_to(settings.BASE_DIR)}")
     records = arxiv_source.records_from_feed_file(feed)
     for record in records:
+        record.license = SAMPLES_LICENCE
         # Put each PDF where the download step would; that step then reuses it.
         target = settings.MEDIA_ROOT / pdf_relpath(record.arxiv_id, record.version)
         if not target.exists():
@@ -177,9 +179,26 @@ def download(paper):
     relpath = pdf_relpath(paper.arxiv_id, paper.version)
     target = settings.MEDIA_ROOT / relpath
     if not (target.exists() and target.stat().st_size > 0):
-        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise Retry(f"the PDF could not be written under MEDIA_ROOT: {exc}") from exc
         fetch_pdf(paper.pdf_url, target)
-    return {"pdf_file": relpath, "pdf_bytes": target.stat().st_size, "downloaded_at": timezone.now()}
+    changes = {"pdf_file": relpath, "pdf_bytes": target.stat().st_size, "downloaded_at": timezone.now()}
+    if not paper.license:
+        changes.update(check_licence(paper))
+    return changes
+
+
+def check_licence(paper):
+    """The paper's licence from OAI-PMH, as changes to save. Not knowing it fails nothing: the
+    figures stay unpublished (the safe default) and an editor can check again from the admin."""
+    try:
+        return {"license": licences.fetch_licence(paper.arxiv_id), "license_checked_at": timezone.now()}
+    except licences.LicenceUnavailable as exc:
+        log_event(paper, "licence", "unknown", str(exc))
+        log.warning("paper %s: licence unknown: %s", paper.arxiv_id, exc)
+        return {}
 
 
 def fetch_pdf(url, target):
@@ -208,21 +227,28 @@ def fetch_pdf(url, target):
         partial.replace(target)
     except requests.RequestException as exc:
         raise Retry(f"downloading {url} failed: {exc}") from exc
+    except OSError as exc:  # a full disk or an unwritable folder: the operator fixes it, the paper waits
+        raise Retry(f"the PDF could not be written under MEDIA_ROOT: {exc}") from exc
     finally:
         partial.unlink(missing_ok=True)
 
 
 def read_pdf(path, figure_dir, url_prefix):
     with pdf.open_pdf(path) as doc:
-        return pdf.extract_text(doc), pdf.extract_figures(doc, figure_dir, url_prefix)
+        found = figures.find_all(doc)
+        return pdf.extract_text(doc, found), figures.extract_figures(doc, figure_dir, url_prefix, found)
+
+
+# Figure files are named by the hash of their pixels, so a figure unchanged in a new version
+# (or shared by two papers) is stored once.
+FIGURE_DIR = "figures"
 
 
 def extract(paper):
     path = settings.MEDIA_ROOT / paper.pdf_file
-    figure_dir = Path(paper.pdf_file).parent / "figures"
     try:
-        extraction, figures = isolation.run_isolated(
-            read_pdf, path, settings.MEDIA_ROOT / figure_dir, str(figure_dir),
+        extraction, found = isolation.run_isolated(
+            read_pdf, path, settings.MEDIA_ROOT / FIGURE_DIR, FIGURE_DIR,
             timeout=settings.PDF_EXTRACT_TIMEOUT_SECONDS, memory_bytes=settings.PDF_EXTRACT_MEMORY_MB * 2**20,
             expected=(pdf.PdfError, OSError),
         )
@@ -233,7 +259,7 @@ def extract(paper):
     with transaction.atomic():
         Figure.objects.filter(paper=paper, paper_version=paper.version).delete()
         Figure.objects.bulk_create(
-            Figure(paper=paper, paper_version=paper.version, **figure) for figure in figures
+            Figure(paper=paper, paper_version=paper.version, **figure) for figure in found
         )
     return {
         "extraction": extraction,

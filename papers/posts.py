@@ -203,11 +203,14 @@ def import_post(text, name=""):
 
 def export_day(topic, day):
     """A published day of a topic as a ChatPaperFree/Hexo post: the same shape import_post reads."""
-    from .models import Paper, Section
+    from django.db.models import Prefetch
+
+    from .models import Figure, Paper, Section
 
     papers = list(
         Paper.objects.published().filter(topics=topic, published_on=day).order_by("published_at", "pk")
-        .prefetch_related("figures")
+        .prefetch_related(Prefetch("figures", queryset=Figure.objects.public().order_by("order"),
+                                   to_attr="public_figures"))
     )
     sections = {}
     for section in Section.objects.filter(paper__in=papers, public=True):
@@ -233,7 +236,7 @@ def export_day(topic, day):
             lines += [own["details"], ""]
         lines += [f"7. {'方法' if zh else 'Methods'}:", "", own.get("method", ""), "",
                   f"8. {'结论' if zh else 'Conclusion'}:", "", own.get("conclusion", ""), ""]
-        kept = [f for f in paper.figures.all() if f.kept and f.paper_version == paper.version]
+        kept = paper.public_figures
         if kept:
             lines += ["<details>", "  <summary>点此查看论文截图</summary>" if zh else "  <summary>Figures</summary>"]
             lines += [f'<img src="/media/{f.image}" align="middle">' for f in kept]

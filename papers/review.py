@@ -213,6 +213,39 @@ def set_figures(paper, kept_ids, order, user):
             transaction.on_commit(lambda: public_changed(paper))
 
 
+def override_figure_licence(paper, reason, user):
+    """Show the paper's figures although its licence does not allow reuse by default.
+
+    Only someone who may publish can do it (the admin checks the permission), and only with a reason,
+    which is kept on the paper and in its history. An empty reason withdraws the override."""
+    reason = reason.strip()
+    if paper.figures_allowed and not paper.figures_override_reason and reason:
+        raise ReviewError("This paper's licence already allows its figures; no override is needed.")
+    with transaction.atomic():
+        Paper.objects.filter(pk=paper.pk).update(
+            figures_override_reason=reason, figures_override_by=user if reason else None,
+            figures_override_at=timezone.now() if reason else None,
+        )
+        log_event(paper, "figures", "done", f"licence override: {reason}" if reason else "licence override withdrawn",
+                  user=user)
+        if Paper.objects.published().filter(pk=paper.pk).exists():
+            transaction.on_commit(lambda: public_changed(paper))
+
+
+def check_licence_again(paper, user):
+    """Ask OAI-PMH for the paper's licence now (after an outage, or a licence changed on arXiv)."""
+    from .pipeline import check_licence
+
+    changes = check_licence(paper)
+    if not changes:
+        raise ReviewError("arXiv's OAI-PMH interface did not say; the paper's history has the reason.")
+    Paper.objects.filter(pk=paper.pk).update(**changes)
+    log_event(paper, "licence", "done", changes["license"] or "arXiv's default licence", user=user)
+    if Paper.objects.published().filter(pk=paper.pk).exists():
+        transaction.on_commit(lambda: public_changed(paper))
+    return changes["license"]
+
+
 def request_regeneration(paper, user, kind=None):
     """Queue a new draft for one section or the whole paper; the current text stays as history."""
     from .tasks import enqueue_regeneration

@@ -28,14 +28,14 @@ RELATED_CACHE_SECONDS = 24 * 3600
 
 
 def public_papers(with_figures=True):
-    """Published papers with their public sections (and kept figures) in two more queries."""
+    """Published papers with their public sections (and public figures) in two more queries."""
     papers = Paper.objects.published().prefetch_related(
         Prefetch("sections", queryset=Section.objects.filter(public=True).select_related("generation")
                  .order_by("order"), to_attr="public_sections"),
     )
     if with_figures:
         papers = papers.prefetch_related(
-            Prefetch("figures", queryset=Figure.objects.filter(kept=True).order_by("order"), to_attr="public_figures")
+            Prefetch("figures", queryset=Figure.objects.public().order_by("order"), to_attr="public_figures")
         )
     return papers
 
@@ -112,7 +112,7 @@ def paper_detail(request, arxiv_id):
     return render(request, "papers/paper.html", {
         "paper": paper,
         "sections": sections,
-        "figures": [f for f in paper.public_figures if f.paper_version == paper.version],
+        "figures": paper.public_figures,
         "generations": sorted(generations, key=lambda g: g.created_at),
         "reviewed_at": reviewed,
         "bibtex": bibtex(paper),

@@ -32,6 +32,7 @@ def local_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.ARXIV_DELAY_SECONDS = 0
     settings.ARXIV_TIMEOUT_SECONDS = 2
+    settings.ARXIV_OAI_URL = "http://127.0.0.1:9/oai"  # nothing listens: no live arXiv in tests
     settings.PDF_DOWNLOAD_TIMEOUT_SECONDS = 2
     settings.SUMMARIZER = "extractive"
     # Deliberately slow password hashing is not what these tests measure.
@@ -45,7 +46,8 @@ class FakeArxiv:
     """A local stand-in for export.arxiv.org and arxiv.org/pdf that replays real responses.
 
     `queue` holds (status, body, delay) for API requests in order; the last one
-    repeats. `pdfs` maps a path such as "/pdf/2409.02634v2" to bytes. While `down`
+    repeats. `pdfs` maps a path such as "/pdf/2409.02634v2" to bytes. `oai` holds
+    (status, body) for OAI-PMH requests, the last one repeating (none: 404). While `down`
     is set, every request gets arXiv's 503.
     """
 
@@ -54,6 +56,7 @@ class FakeArxiv:
         self.pdfs = {}
         self.requests = []
         self.down = False
+        self.oai = []
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -61,6 +64,9 @@ class FakeArxiv:
                 fake.requests.append(self.path)
                 if fake.down:
                     status, body, delay, content_type = 503, b"Service Unavailable", 0, "text/plain"
+                elif self.path.startswith("/oai?") and fake.oai:
+                    status, body = fake.oai.pop(0) if len(fake.oai) > 1 else fake.oai[0]
+                    delay, content_type = 0, "text/xml"
                 elif self.path.startswith("/api/query"):
                     status, body, delay = fake.queue.pop(0) if len(fake.queue) > 1 else fake.queue[0]
                     content_type = "application/atom+xml"
@@ -101,6 +107,7 @@ class FakeArxiv:
 def fake_arxiv(settings):
     fake = FakeArxiv()
     settings.ARXIV_API_URL = f"{fake.url}/api/query"
+    settings.ARXIV_OAI_URL = f"{fake.url}/oai"
     yield fake
     fake.close()
 

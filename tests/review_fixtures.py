@@ -9,7 +9,10 @@ from papers.models import Paper
 from .conftest import shared_file
 
 
-def make_reviewed_paper(topic, fake_arxiv, n=1, pdf="avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf"):
+CC_BY = "http://creativecommons.org/licenses/by/4.0/"
+
+
+def make_reviewed_paper(topic, fake_arxiv, n=1, pdf="avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf", license=CC_BY):
     arxiv_id = f"2401.{n:05d}"
     path = f"/pdf/{arxiv_id}v1"
     fake_arxiv.pdfs[path] = shared_file("pdfs", pdf).read_bytes()
@@ -17,7 +20,7 @@ def make_reviewed_paper(topic, fake_arxiv, n=1, pdf="avatar_hifiavatar_ieee_tmm_
         arxiv_id=arxiv_id, title=f"Head avatars {n}", authors=["Ada Lovelace", "Alan Turing"],
         abstract="We reconstruct head avatars from monocular video with a visual prior. It improves fidelity.",
         abs_url=f"https://arxiv.org/abs/{arxiv_id}v1", pdf_url=fake_arxiv.url + path,
-        categories=["cs.CV", "cs.GR"], primary_category="cs.CV",
+        categories=["cs.CV", "cs.GR"], primary_category="cs.CV", license=license,
     )
     paper.topics.add(topic)
     assert pipeline.process_paper(paper.pk) == Paper.State.IN_REVIEW

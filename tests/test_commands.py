@@ -75,7 +75,8 @@ def test_every_shipped_sample_paper_goes_through_the_pipeline(db):
             "Abstract", "1 Introduction", "2 Related Work", "3 Method", "4 Experiments", "5 Conclusion", "References"
         ]
         assert paper.sections.count() == 4 and paper.flag_score == 0
-        assert [f.label for f in paper.figures.all()] == ["Figure 1"]
+        # Each sample has a raster Figure 1 and a vector Figure 2; the teaser alone is pre-selected.
+        assert [(f.label, f.kept) for f in paper.figures.all()] == [("Figure 1", True), ("Figure 2", False)]
     assert Paper.objects.exclude(project_url="").count() == 1
     assert Paper.objects.exclude(code_url="").count() == 2
 

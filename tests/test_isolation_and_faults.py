@@ -96,8 +96,8 @@ def test_an_unwritable_media_folder_waits_with_a_message_and_resumes_once_fixed(
     from django.utils import timezone
 
     paper = make_paper(topic, fake_arxiv, "avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf")
-    blocker = settings.MEDIA_ROOT / "papers" / "2401.00001" / "v1" / "figures"
-    blocker.parent.mkdir(parents=True)
+    blocker = settings.MEDIA_ROOT / "figures"
+    blocker.parent.mkdir(parents=True, exist_ok=True)
     blocker.write_text("a file where the figures folder should be")
     assert pipeline.process_paper(paper.pk) == State.DOWNLOADED
     paper.refresh_from_db()
@@ -105,4 +105,35 @@ def test_an_unwritable_media_folder_waits_with_a_message_and_resumes_once_fixed(
     blocker.unlink()
     Paper.objects.filter(pk=paper.pk).update(claimed_until=timezone.now())
     assert pipeline.process_paper(paper.pk) == State.IN_REVIEW
-    assert paper.figures.count() == 3
+    assert paper.figures.count() == 4
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 100 KB tmpfs: a real full disk. Mounting needs root (CI runs as root); skipped elsewhere."""
+    import subprocess
+
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=100k", "tmpfs", str(mount)], capture_output=True)
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {result.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_a_full_disk_waits_with_a_message_and_resumes_once_there_is_room(topic, fake_arxiv, settings, tiny_disk):
+    import subprocess
+
+    from django.utils import timezone
+
+    settings.MEDIA_ROOT = tiny_disk / "media"
+    paper = make_paper(topic, fake_arxiv, "2303.07610v1_cjk_2col_belle.pdf")
+    assert pipeline.process_paper(paper.pk) == State.FETCHED
+    paper.refresh_from_db()
+    assert "could not be written under MEDIA_ROOT" in paper.error and "No space left on device" in paper.error
+    assert paper.failed_step == "download" and paper.attempts == 1
+    assert list(tiny_disk.rglob("*.part")) == [], "no half-written file is left behind"
+    subprocess.run(["mount", "-o", "remount,size=64m", str(tiny_disk)], check=True)
+    Paper.objects.filter(pk=paper.pk).update(claimed_until=timezone.now())
+    assert pipeline.process_paper(paper.pk) == State.IN_REVIEW

@@ -67,17 +67,24 @@ def test_unreadable_pdfs_are_flagged_and_summarized_from_the_abstract(topic, fak
         assert sentence in " ".join(paper.sections.values_list("generated", flat=True))
 
 
-def test_raster_figures_are_kept_with_captions_and_webp_thumbnails(topic, fake_arxiv, settings):
+def test_figures_come_with_captions_webp_png_and_thumbnails_and_only_the_lead_is_preselected(
+    topic, fake_arxiv, settings
+):
     paper = make_paper(topic, fake_arxiv, "avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf")
     pipeline.process_paper(paper.pk)
     figures = list(paper.figures.all())
-    assert [f.label for f in figures] == ["Fig. 1", "Fig. 2", "Fig. 3"]
+    assert [(f.label, f.page) for f in figures] == [("Figure 1", 2), ("Figure 2", 4), ("Figure 3", 5), ("Figure 4", 8)]
     assert figures[1].caption.startswith("Fig. 2. Overview of HiFiAvatar")
+    assert [f.kept for f in figures] == [True, False, False, False], "the teaser is pre-selected, the rest wait"
     from PIL import Image
 
-    thumb = Image.open(settings.MEDIA_ROOT / figures[0].thumbnail)
-    assert thumb.format == "WEBP" and thumb.width <= settings.FIGURE_THUMBNAIL_WIDTH
-    assert (figures[0].width, figures[0].height) == Image.open(settings.MEDIA_ROOT / figures[0].image).size
+    for figure in figures:
+        webp, png = Image.open(settings.MEDIA_ROOT / figure.image), Image.open(settings.MEDIA_ROOT / figure.fallback)
+        assert (webp.format, png.format) == ("WEBP", "PNG")
+        assert webp.size == png.size == (figure.width, figure.height)
+        assert max(webp.size) <= 2000 and figure.image.startswith(f"figures/{figure.sha256[:2]}/{figure.sha256}")
+        thumb = Image.open(settings.MEDIA_ROOT / figure.thumbnail)
+        assert thumb.format == "WEBP" and thumb.width <= settings.FIGURE_THUMBNAIL_WIDTH
 
 
 def test_a_killed_worker_resumes_at_its_step_and_repeats_nothing(topic, fake_arxiv, settings):

@@ -39,8 +39,8 @@ def test_the_day_digest_has_every_section_and_figure_in_the_seed_posts_shape(cli
     page = get(client, f"/t/{site['topic'].slug}/{avatar.published_on}/")
     for heading in ("One-line summary", "Key takeaways", "Method", "Conclusion"):
         assert page.count(f">{heading}</h3>") == 2, heading
-    assert page.count("<figure>") == 4  # hifiavatar's three figures and Belle's one
-    assert 'loading="lazy"' in page and "Fig. 2. Overview of HiFiAvatar" in page
+    assert page.count("<figure>") == 2  # each paper's lead figure, pre-selected
+    assert 'loading="lazy"' in page and "Fig. 1. From a short monocular video" in page
     assert f'href="https://arxiv.org/abs/{avatar.arxiv_id}v1"' in page
     assert get(client, f"/t/{site['topic'].slug}/").count("2 papers") == 1
 

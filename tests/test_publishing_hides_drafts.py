@@ -7,6 +7,7 @@ from papers import pipeline, review
 from papers.models import Paper
 
 from .conftest import shared_file
+from .review_fixtures import CC_BY
 
 
 def publish(paper, user):
@@ -29,7 +30,7 @@ def reviewed(topic, fake_arxiv, django_user_model):
         paper = Paper.objects.create(
             arxiv_id=f"2401.0000{n}", title=f"Head avatars {n}", authors=["A. Author"],
             abstract="We reconstruct head avatars from monocular video with a visual prior. It works well.",
-            abs_url=f"https://arxiv.org/abs/2401.0000{n}v1", pdf_url=fake_arxiv.url + path,
+            abs_url=f"https://arxiv.org/abs/2401.0000{n}v1", pdf_url=fake_arxiv.url + path, license=CC_BY,
         )
         paper.topics.add(topic)
         pipeline.process_paper(paper.pk)
@@ -51,12 +52,12 @@ def test_a_published_paper_shows_its_approved_sections_and_kept_figures(client, 
     method = papers[0].sections.get(kind="method").body
     assert "Head avatars 0" in page and "One-line summary" in page
     assert method.splitlines()[0][3:40] in page
-    assert page.count("<figure>") == 3
+    assert page.count("<figure>") == 1, "the lead figure alone until an editor chooses more"
     first = papers[0].figures.get(order=1)
     with TestCase.captureOnCommitCallbacks(execute=True):
         review.set_figures(papers[0], set(papers[0].figures.exclude(pk=first.pk).values_list("pk", flat=True)), {},
                            editor)
-    assert client.get(papers[0].get_absolute_url()).content.decode().count("<figure>") == 2
+    assert client.get(papers[0].get_absolute_url()).content.decode().count("<figure>") == 3
     home = client.get("/").content.decode()
     assert "Head avatars 0" in home and "Head avatars 1" not in home
 

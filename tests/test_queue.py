@@ -43,6 +43,7 @@ def project(tmp_path):
         "DB_NAME": str(tmp_path / "queue.sqlite3"),
         "MEDIA_ROOT": str(tmp_path / "media"),
         "ARXIV_API_URL": "http://127.0.0.1:9/api/query",  # nothing listens: no live arXiv in tests
+        "ARXIV_OAI_URL": "http://127.0.0.1:9/oai",
         "SUMMARIZER": "tests.summarizers.SlowSummarizer",
         "SLOW_SUMMARIZER_LOG": str(tmp_path / "summarizer.log"),
         "SLOW_SUMMARIZER_SECONDS": "1.5",
@@ -103,7 +104,8 @@ for n in range({count}):
     shutil.copyfile(pdfs[n % len(pdfs)], target)
     paper = Paper.objects.create(arxiv_id=arxiv_id, version=1, title=f"Load paper {{n}}", authors=["A. Author"],
         abstract="We study talking heads. The method is new. It works well on benchmarks.",
-        abs_url=f"https://arxiv.org/abs/{{arxiv_id}}v1", pdf_url=f"https://arxiv.org/pdf/{{arxiv_id}}v1")
+        abs_url=f"https://arxiv.org/abs/{{arxiv_id}}v1", pdf_url=f"https://arxiv.org/pdf/{{arxiv_id}}v1",
+        license=pipeline.SAMPLES_LICENCE)
     paper.topics.add(topic)
 for _ in range({enqueue_times}):
     for paper in Paper.objects.all():

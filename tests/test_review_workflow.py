@@ -176,7 +176,7 @@ def test_a_new_arxiv_version_of_a_published_paper_keeps_the_published_text_until
 
 
 def test_figures_can_be_hidden_and_reordered(reviewed_paper, editor):
-    first, second, third = reviewed_paper.figures.order_by("order")
+    first, second, third, *_ = reviewed_paper.figures.order_by("order")
     review.set_figures(reviewed_paper, {first.pk, third.pk}, {first.pk: 2, third.pk: 1, second.pk: 3}, editor)
     assert list(reviewed_paper.figures.filter(kept=True).order_by("order").values_list("pk", flat=True)) == [
         third.pk, first.pk]

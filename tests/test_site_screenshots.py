@@ -39,7 +39,9 @@ def test_every_page_at_phone_and_desktop_widths(browser, live_server, site):
                 assert overflow <= 0, f"{name} overflows the {device} width by {overflow}px"
                 page.screenshot(path=str(SHOTS / f"{name}-{device}-{scheme}.png"), full_page=True)
                 if name == "paper":
-                    images = page.eval_on_selector_all("figure img", "els => els.map(e => [e.loading, e.src])")
+                    images = page.eval_on_selector_all(
+                        "figure picture", "els => els.map(e => [e.querySelector('img').loading, "
+                        "e.querySelector('source[type=\"image/webp\"]').srcset])")
             context.close()
     assert images and all(loading == "lazy" and ".thumb.webp" in src for loading, src in images)
     assert len(list(SHOTS.glob("*.png"))) == len(pages) * 4

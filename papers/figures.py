@@ -1,0 +1,255 @@
+"""Figures, found from their captions: raster images and vector plots alike.
+
+A figure is what a caption names. From each caption ("Figure 3:", "Fig. 3.", "FIG. 3.", "图 3") we take
+the graphics in its column (embedded images, and vector drawings clustered by pymupdf) between the caption
+and the nearest running text or other caption, above the caption or else below it, and render that region
+with a clip. So a composite of many images is one figure, and logos, icons, equations, table rules and page
+decorations, which no caption names, are left out. Tables are not extracted: their text stays in the text.
+"""
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pymupdf
+from django.conf import settings
+from PIL import Image
+
+TEXT_ONLY = pymupdf.TEXTFLAGS_DICT & ~pymupdf.TEXT_PRESERVE_IMAGES
+# "Figure 3:", "Fig. 3.", "FIG. 3.", "Figure 5.1:" start a caption; "Figure 3 shows" is running text.
+CAPTION_RE = re.compile(
+    r"^\s*(?:(?:fig\.?|figure)\s*(?P<number>\d+(?:\.\d+)?)(?=\s*[:.|])|图\s*(?P<cjk>\d+))", re.I
+)
+# Any caption, tables included, bounds the figure next to it.
+ANY_CAPTION_RE = re.compile(r"^\s*(?:fig\.?|figure|table|tab\.|图|表)\s*[\dIVX]", re.I)
+TABLE_CAPTION_RE = re.compile(r"^\s*(?:table|tab\.|表)\s*[\dIVX]", re.I)
+RENDER_DPI = 150
+MAX_FIGURE_SIDE = 2000  # pixels: a readable figure, and a cap on what one page can make us render
+LABEL_MARGIN = 12  # points: axis labels and legends sit just outside a plot's drawings
+
+
+@dataclass
+class TextLine:
+    rect: pymupdf.Rect
+    size: float
+    text: str
+    starts_block: bool
+
+
+@dataclass
+class Found:
+    page: int  # 1-based
+    rect: pymupdf.Rect
+    label: str
+    caption: str
+    kind: str = "figure"
+    parts: int = field(default=1, repr=False)  # images and drawing clusters joined into it
+
+    def as_dict(self):
+        return {"kind": self.kind, "page": self.page, "label": self.label, "caption": self.caption,
+                "bbox": [round(v, 1) for v in self.rect]}
+
+
+def label_of(match):
+    return f"图 {match['cjk']}" if match["cjk"] else f"Figure {match['number']}"
+
+
+def _text(page):
+    lines, captions = [], []
+    for block in page.get_text("dict", flags=TEXT_ONLY)["blocks"]:
+        block_lines = [ln for ln in block.get("lines", []) if ln["dir"][0] > 0.99 and
+                       "".join(s["text"] for s in ln["spans"]).strip()]
+        for i, raw in enumerate(block_lines):
+            text = " ".join("".join(s["text"] for s in raw["spans"]).split())
+            size = max((s["size"] for s in raw["spans"] if s["text"].strip()), default=0)
+            line = TextLine(pymupdf.Rect(raw["bbox"]), size, text, i == 0)
+            lines.append(line)
+            # A caption starts a block, or follows a sub-figure label such as "(b)" in the same block.
+            starts = i == 0 or len(block_lines[i - 1]["spans"]) and \
+                pymupdf.Rect(block_lines[i - 1]["bbox"]).width < 0.4 * pymupdf.Rect(block["bbox"]).width
+            match = CAPTION_RE.match(text)
+            if match and starts:
+                rest = block_lines[i:]
+                rect = pymupdf.Rect(rest[0]["bbox"])
+                for other in rest[1:]:
+                    rect |= pymupdf.Rect(other["bbox"])
+                caption = " ".join(" ".join("".join(s["text"] for s in ln["spans"]).split()) for ln in rest)
+                captions.append((rect, label_of(match), caption, line))
+                break
+    return lines, captions
+
+
+def _body_size(lines):
+    sizes = {}
+    for line in lines:
+        sizes[round(line.size)] = sizes.get(round(line.size), 0) + len(line.text)
+    return max(sizes, key=sizes.get) if sizes else 10
+
+
+def _graphics(page):
+    """Images and vector paths, outside tables, without the page-sized image of a scan.
+
+    Paths one by one, not pymupdf's clusters: a cluster can join a plot to the table rules
+    in the next column."""
+    area = page.rect.width * page.rect.height
+    found = []
+    for info in page.get_image_info():
+        rect = pymupdf.Rect(info["bbox"]) & page.rect
+        if not rect.is_empty and rect.width * rect.height >= 16 and rect.width * rect.height < 0.6 * area:
+            found.append(rect)
+    for path in page.get_drawings():
+        if path["type"] == "f" and path["fill"] == (1.0, 1.0, 1.0):
+            continue  # a white background: it draws nothing, but can be as wide as the page
+        rect = path["rect"] & page.rect
+        if rect.is_valid and max(rect.width, rect.height) >= 1:
+            found.append(rect)
+    return found
+
+
+def _column(rect, page):
+    """The horizontal span a caption speaks for: both columns if it is wide or centred, else its own."""
+    width = page.rect.width
+    if rect.width > 0.55 * width or (rect.x0 < 0.45 * width and rect.x1 > 0.55 * width):
+        return page.rect.x0, page.rect.x1
+    slack = 0.03 * width  # a figure may stand a little into the gutter
+    if (rect.x0 + rect.x1) / 2 < width / 2:
+        return page.rect.x0, width / 2 + slack
+    return width / 2 - slack, page.rect.x1
+
+
+def _tables(page, lines, rules, body):
+    """Where tables are: from a "Table N" caption down through rows of short lines and rules, to the first gap.
+
+    pymupdf's find_tables would do it better, at 250-650 ms a page; this costs nothing."""
+    tables = []
+    for caption in lines:
+        if not (caption.starts_block and TABLE_CAPTION_RE.match(caption.text)):
+            continue
+        x0, x1 = _column(caption.rect, page)
+        below = sorted([ln.rect for ln in lines if ln.rect.y0 > caption.rect.y0 and ln.rect.x0 >= x0 - 2
+                        and ln.rect.x1 <= x1 + 2 and not _prose(ln, body, x1 - x0)]
+                       + [r for r in rules if r.y0 > caption.rect.y0 and r.x0 >= x0 - 2 and r.x1 <= x1 + 2],
+                       key=lambda r: r.y0)
+        bottom = caption.rect.y1
+        for rect in below:
+            if rect.y0 - bottom > 12:
+                break
+            bottom = max(bottom, rect.y1)
+        tables.append(pymupdf.Rect(x0, caption.rect.y0, x1, bottom))
+    return tables
+
+
+def _prose(line, body, column_width):
+    """Running text stops a figure; chart labels, even in body type, are short."""
+    words = len(line.text.split())
+    cjk = sum(1 for ch in line.text if "\u4e00" <= ch <= "\u9fff")
+    # Prose is set tight: about half an em per character. Labels spread across a figure are not.
+    dense = (len(line.text) + cjk) * line.size * 0.5 >= 0.7 * line.rect.width
+    return (line.size >= body * 0.9 and line.rect.width >= 0.45 * column_width
+            and (words >= 6 or cjk >= 12) and dense)
+
+
+def find_figures(page, page_no, body=None):
+    """Every captioned figure on one page, top to bottom."""
+    lines, captions = _text(page)
+    if not captions:
+        return []
+    body = body or _body_size(lines)
+    graphics = _graphics(page)
+    tables = _tables(page, lines, [g for g in graphics if g.height < 2.5], body)
+    graphics = [g for g in graphics if not any(t.intersects(g) and t.contains(g.tl) for t in tables)]
+    width = page.rect.width
+    found = []
+    for rect, label, caption, first_line in captions:
+        x0, x1 = _column(rect, page)
+
+        def in_column(r):
+            return min(r.x1, x1) - max(r.x0, x0) >= 0.5 * r.width
+
+        stops = [ln.rect for ln in lines if in_column(ln.rect) and not ln.rect.intersects(rect) and (
+            (ln.starts_block and ANY_CAPTION_RE.match(ln.text)) or
+            (_prose(ln, body, x1 - x0) and not any(g.contains(ln.rect) for g in graphics)))]
+        stops += [t for t in tables if in_column(t)]
+        top = max((s.y1 for s in stops if s.y1 <= rect.y0 + 1), default=page.rect.y0)
+        # A drawing may reach into its caption (a frame, a stray path): "above" is where it starts.
+        parts = [g for g in graphics if in_column(g) and g.y0 >= top - 2 and g.y0 < rect.y0 - 5 and g.y1 <= rect.y1]
+        lower, upper = top, rect.y0
+        if not parts:  # the caption is above its figure
+            bottom = min((s.y0 for s in stops if s.y0 >= rect.y1 - 1), default=page.rect.y1)
+            parts = [g for g in graphics if in_column(g) and g.y1 > rect.y1 + 5 and g.y0 >= rect.y0
+                     and g.y1 <= bottom + 2]
+            lower, upper = rect.y1, bottom
+        if not parts:
+            continue
+        region = pymupdf.Rect(parts[0])
+        for part in parts[1:]:
+            region |= part
+        # Labels drawn next to the graphics (axes, legends, sub-figure letters) belong to the figure.
+        for _ in range(2):
+            margin = region + (-LABEL_MARGIN, -LABEL_MARGIN, LABEL_MARGIN, LABEL_MARGIN)
+            for line in lines:
+                if (line.rect.intersects(margin) and in_column(line.rect) and not line.rect.intersects(rect)
+                        and line.rect.y0 >= lower - 2 and line.rect.y1 <= upper + 2
+                        and not _prose(line, body, x1 - x0) and not line.text.isdigit()):
+                    region |= line.rect
+        region &= pymupdf.Rect(x0, page.rect.y0, x1, page.rect.y1)
+        if upper == rect.y0:
+            region.y1 = min(region.y1, rect.y0)
+        else:
+            region.y0 = max(region.y0, rect.y1)
+        if region.width * region.height < 0.005 * width * page.rect.height:
+            continue
+        found.append(Found(page_no, region, label, caption[:2000], parts=len(parts)))
+    return sorted(found, key=lambda f: (f.rect.y0, f.rect.x0))
+
+
+def find_all(doc):
+    return [figure for page_no, page in enumerate(doc, start=1) for figure in find_figures(page, page_no)]
+
+
+def render(doc, figure, out_dir, url_prefix):
+    """Write the figure once, named by the hash of its pixels: WebP, a PNG fallback and a WebP thumbnail."""
+    page = doc[figure.page - 1]
+    rect = figure.rect
+    zoom = min(RENDER_DPI / 72, MAX_FIGURE_SIDE / max(rect.width, rect.height))
+    pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=rect, alpha=False)
+    digest = hashlib.sha256(pix.samples).hexdigest()
+    folder = Path(out_dir) / digest[:2]
+    name = f"{digest[:2]}/{digest}"
+    if not (folder / f"{digest}.thumb.webp").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        image = Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
+        image.save(folder / f"{digest}.webp", "WEBP", quality=85)
+        image.save(folder / f"{digest}.png", "PNG", compress_level=6)
+        thumb = image.copy()
+        thumb.thumbnail((settings.FIGURE_THUMBNAIL_WIDTH, settings.FIGURE_THUMBNAIL_WIDTH * 2))
+        thumb.save(folder / f"{digest}.thumb.webp", "WEBP", quality=80)
+    return {
+        "image": f"{url_prefix}/{name}.webp",
+        "fallback": f"{url_prefix}/{name}.png",
+        "thumbnail": f"{url_prefix}/{name}.thumb.webp",
+        "width": pix.width,
+        "height": pix.height,
+        "sha256": digest,
+    }
+
+
+def extract_figures(doc, out_dir, url_prefix, found=None):
+    """Render every figure found; the same picture twice is kept once.
+
+    The lead figure (Figure 1, the teaser, else the first) is pre-selected for readers;
+    editors choose the others."""
+    records, seen = [], set()
+    for figure in find_all(doc) if found is None else found:
+        files = render(doc, figure, out_dir, url_prefix)
+        if files["sha256"] in seen:
+            continue
+        seen.add(files["sha256"])
+        records.append({"order": len(records) + 1, "page": figure.page, "label": figure.label,
+                        "caption": figure.caption, "kind": figure.kind, "bbox": figure.as_dict()["bbox"],
+                        "kept": False, **files})
+    if records:
+        lead = next((r for r in records if r["label"] in ("Figure 1", "图 1")), records[0])
+        lead["kept"] = True
+    return records
