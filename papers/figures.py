@@ -17,6 +17,8 @@ from django.conf import settings
 from PIL import Image
 
 TEXT_ONLY = pymupdf.TEXTFLAGS_DICT & ~pymupdf.TEXT_PRESERVE_IMAGES
+# Control characters (NUL among them) are not text, and PostgreSQL cannot store NUL.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # "Figure 3:", "Fig. 3.", "FIG. 3.", "Figure 5.1:" start a caption; "Figure 3 shows" is running text.
 CAPTION_RE = re.compile(
     r"^\s*(?:(?:fig\.?|figure)\s*(?P<number>\d+(?:\.\d+)?)(?=\s*[:.|])|图\s*(?P<cjk>\d+))", re.I
@@ -55,13 +57,16 @@ def label_of(match):
     return f"图 {match['cjk']}" if match["cjk"] else f"Figure {match['number']}"
 
 
+def _line_text(raw):
+    return " ".join(CONTROL_RE.sub("", "".join(s["text"] for s in raw["spans"])).split())
+
+
 def _text(page):
     lines, captions = [], []
     for block in page.get_text("dict", flags=TEXT_ONLY)["blocks"]:
-        block_lines = [ln for ln in block.get("lines", []) if ln["dir"][0] > 0.99 and
-                       "".join(s["text"] for s in ln["spans"]).strip()]
+        block_lines = [ln for ln in block.get("lines", []) if ln["dir"][0] > 0.99 and _line_text(ln)]
         for i, raw in enumerate(block_lines):
-            text = " ".join("".join(s["text"] for s in raw["spans"]).split())
+            text = _line_text(raw)
             size = max((s["size"] for s in raw["spans"] if s["text"].strip()), default=0)
             line = TextLine(pymupdf.Rect(raw["bbox"]), size, text, i == 0)
             lines.append(line)
@@ -74,7 +79,7 @@ def _text(page):
                 rect = pymupdf.Rect(rest[0]["bbox"])
                 for other in rest[1:]:
                     rect |= pymupdf.Rect(other["bbox"])
-                caption = " ".join(" ".join("".join(s["text"] for s in ln["spans"]).split()) for ln in rest)
+                caption = " ".join(_line_text(ln) for ln in rest)
                 captions.append((rect, label_of(match), caption, line))
                 break
     return lines, captions

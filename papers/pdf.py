@@ -28,7 +28,6 @@ pymupdf.TOOLS.mupdf_display_errors(False)
 TEXT_ONLY = pymupdf.TEXTFLAGS_DICT & ~pymupdf.TEXT_PRESERVE_IMAGES
 
 
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class PdfError(Exception):
@@ -91,7 +90,7 @@ def _block_lines(block, page_no):
         if not spans:
             continue
         # Control characters (NUL among them) are not text, and PostgreSQL cannot store NUL.
-        text = CONTROL_RE.sub("", "".join(s["text"] for s in raw["spans"])).strip()
+        text = figures.CONTROL_RE.sub("", "".join(s["text"] for s in raw["spans"])).strip()
         main = max(spans, key=lambda s: len(s["text"]))
         bold = bool(main["flags"] & 16) or re.search(r"bold|black|heavy|cmbx|medi", main["font"], re.I)
         x0, y0, x1, y1 = raw["bbox"]

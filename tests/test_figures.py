@@ -132,3 +132,9 @@ def test_the_extract_figures_command_lists_what_it_finds(tmp_path, capsys):
     assert x1 - x0 > 300, "a figure across both columns"
     assert Image.open(rows[0]["image"]).size == (rows[0]["width"], rows[0]["height"])
     assert Image.open(rows[0]["fallback"]).format == "PNG"
+
+
+def test_control_characters_in_a_caption_are_dropped():
+    """A mutated PDF once gave a caption with NUL, which PostgreSQL refuses: the paper then never left "downloaded"."""
+    found = figures.find_all(synthetic_pdf(["Figure 1: A\x00chart\x07."]))
+    assert [f.caption for f in found] == ["Figure 1: Achart."]
