@@ -116,6 +116,29 @@ class BackendFilter(admin.SimpleListFilter):
         return queryset
 
 
+class LicenceFilter(admin.SimpleListFilter):
+    title = "figure licence"
+    parameter_name = "licence"
+
+    def lookups(self, request, model_admin):
+        return [("open", "allows figures"), ("closed", "does not allow figures"), ("unknown", "not known yet"),
+                ("override", "overridden by an editor")]
+
+    def queryset(self, request, queryset):
+        open_licence = Q()
+        for prefix in licences.OPEN_PREFIXES:
+            open_licence |= Q(license__startswith=prefix)
+        if self.value() == "open":
+            return queryset.filter(open_licence)
+        if self.value() == "closed":
+            return queryset.exclude(open_licence).filter(license_checked_at__isnull=False)
+        if self.value() == "unknown":
+            return queryset.filter(license="", license_checked_at__isnull=True)
+        if self.value() == "override":
+            return queryset.exclude(figures_override_reason="")
+        return queryset
+
+
 class SectionInline(admin.StackedInline):
     model = Section
     extra = 0
@@ -144,21 +167,25 @@ class PaperAdmin(admin.ModelAdmin):
     list_display = ["arxiv_id", "review_link", "state", "flag_score", "flag_codes", "edited", "backend",
                     "attempts", "review_at"]
     list_filter = [ReviewFilter, "state", WaitingFilter, "topics", FlagFilter, BackendFilter, ("review_at", admin.DateFieldListFilter),
-                   "language"]
+                   "language", LicenceFilter]
     search_fields = ["arxiv_id", "title", "authors"]
     ordering = ["-flag_score", "review_at", "pk"]
     inlines = [SectionInline, EventInline]
     readonly_fields = ["arxiv_id", "version", "state", "failed_step", "error", "attempts", "flags",
                        "page_count", "language", "fetched_at", "downloaded_at", "extracted_at",
-                       "summarized_at", "review_at", "published_at", "publish_at", "rejection_reason"]
+                       "summarized_at", "review_at", "published_at", "publish_at", "rejection_reason",
+                       "license", "license_checked_at", "figures_override_reason", "figures_override_by",
+                       "figures_override_at"]
     fieldsets = [
         (None, {"fields": ["arxiv_id", "version", "title", "authors", "abstract", "topics"]}),
         ("Links", {"fields": ["abs_url", "pdf_url", "project_url", "code_url", "doi", "journal_ref", "comment"]}),
         ("Pipeline", {"fields": ["state", "failed_step", "error", "attempts", "flags", "page_count",
                                  "language", "fetched_at", "downloaded_at", "extracted_at",
                                  "summarized_at", "review_at", "published_at", "publish_at", "rejection_reason"]}),
+        ("Licence (change the override on the review page)", {"fields": [
+            "license", "license_checked_at", "figures_override_reason", "figures_override_by", "figures_override_at"]}),
     ]
-    actions = ["approve_all", "publish", "unpublish", "regenerate", "retry", "take_new_version"]
+    actions = ["approve_all", "publish", "unpublish", "regenerate", "retry", "take_new_version", "check_licences"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
@@ -229,6 +256,10 @@ class PaperAdmin(admin.ModelAdmin):
     @admin.action(description="Process the newer arXiv version", permissions=["change"])
     def take_new_version(self, request, queryset):
         self._each(request, queryset, review.process_new_version, "queued with their new version")
+
+    @admin.action(description="Check the licence again (arXiv OAI-PMH)", permissions=["change"])
+    def check_licences(self, request, queryset):
+        self._each(request, queryset, review.check_licence_again, "checked")
 
     def _each(self, request, queryset, action, done):
         ok = 0

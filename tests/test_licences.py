@@ -121,3 +121,20 @@ def test_the_review_page_says_the_licence_and_offers_the_override_to_publishers_
     client.force_login(publisher)
     assert "Show figures anyway" in client.get(f"/admin/papers/paper/{paper.pk}/review/").content.decode()
 
+
+
+def test_after_an_outage_the_admin_filters_unknown_licences_and_checks_them_in_bulk(
+    topic, fake_arxiv, client, editor  # noqa: F811
+):
+    reply(fake_arxiv, "getrecord_cc_by_4.0.xml", status=503)
+    papers = [make_reviewed_paper(topic, fake_arxiv, n, license="") for n in (1, 2)]
+    client.force_login(editor)
+    listing = client.get("/admin/papers/paper/?licence=unknown").content.decode()
+    assert all(p.arxiv_id in listing for p in papers)
+    fake_arxiv.oai[:] = [(200, (OAI / "getrecord_cc_by_4.0.xml").read_bytes())]
+    response = client.post("/admin/papers/paper/", {"action": "check_licences",
+                                                    "_selected_action": [p.pk for p in papers]}, follow=True)
+    assert "2 paper(s) checked." in response.content.decode()
+    assert set(Paper.objects.values_list("license", flat=True)) == {"http://creativecommons.org/licenses/by/4.0/"}
+    assert client.get("/admin/papers/paper/?licence=unknown").content.decode().count("2401.0000") == 0
+    assert all(p.arxiv_id in client.get("/admin/papers/paper/?licence=open").content.decode() for p in papers)
