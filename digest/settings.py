@@ -186,9 +186,6 @@ PDF_DOWNLOAD_TIMEOUT_SECONDS = envfloat("PDF_DOWNLOAD_TIMEOUT_SECONDS", "60")
 # Reading a PDF runs in a child process with these limits (papers/isolation.py).
 PDF_EXTRACT_TIMEOUT_SECONDS = envfloat("PDF_EXTRACT_TIMEOUT_SECONDS", "120")
 PDF_EXTRACT_MEMORY_MB = envint("PDF_EXTRACT_MEMORY_MB", "1024")
-# Embedded images smaller than this on either side are icons, logos or pieces
-# of a composite figure, not figures on their own.
-FIGURE_MIN_PIXELS = envint("FIGURE_MIN_PIXELS", "120")
 FIGURE_THUMBNAIL_WIDTH = envint("FIGURE_THUMBNAIL_WIDTH", "480")
 
 # --- Summarizers ---------------------------------------------------------------

@@ -73,12 +73,12 @@ def mutate(data, rng):
 
 
 def test_mutated_pdfs_always_end_in_a_clean_state(topic, fake_arxiv, settings):
-    """120 mutated copies of the real sample PDFs: each ends in review or failed with a message."""
+    """300 mutated copies of the real sample PDFs: each ends in review or failed with a message."""
     settings.PDF_EXTRACT_TIMEOUT_SECONDS = 20
     sources = [p.read_bytes() for p in shared_pdfs()] or pytest.skip("../shared/samples is absent")
     rng = random.Random(20261126)
     outcomes = {}
-    for n in range(120):
+    for n in range(300):
         data, kind = mutate(rng.choice(sources), rng)
         paper = make_paper(topic, fake_arxiv, "2303.07610v1_cjk_2col_belle.pdf", arxiv_id=f"2401.{n:05d}")
         fake_arxiv.pdfs[f"/pdf/2401.{n:05d}v1"] = data
