@@ -202,7 +202,8 @@ def wrk_load(port, pages, seconds, var):
         latency = {q: float(v) * UNITS[u] for q, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)$", out, re.M)}
         requests = int(re.search(r"(\d+) requests in", out).group(1))
         socket_errors = sum(map(int, re.findall(r"(?:connect|read|write|timeout) (\d+)", out)))
-        bad_status = int((re.search(r"Non-2xx or 3xx responses: (\d+)", out) or [0, 0])[1])
+        non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)  # wrk prints it only when there are some
+        bad_status = int(non_2xx.group(1)) if non_2xx else 0
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
         print(f"{name:<26}{rps:>9.0f}{latency['50']:>8.2f} ms{latency['99']:>8.2f} ms{requests:>10}  "
               f"{socket_errors + bad_status}")

@@ -125,9 +125,7 @@ class LicenceFilter(admin.SimpleListFilter):
                 ("override", "overridden by an editor")]
 
     def queryset(self, request, queryset):
-        open_licence = Q()
-        for prefix in licences.OPEN_PREFIXES:
-            open_licence |= Q(license__startswith=prefix)
+        open_licence = licences.open_q()
         if self.value() == "open":
             return queryset.filter(open_licence)
         if self.value() == "closed":

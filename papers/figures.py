@@ -1,7 +1,7 @@
 """Figures, found from their captions: raster images and vector plots alike.
 
 A figure is what a caption names. From each caption ("Figure 3:", "Fig. 3.", "FIG. 3.", "图 3") we take
-the graphics in its column (embedded images, and vector drawings clustered by pymupdf) between the caption
+the graphics in its column (embedded images and vector paths) between the caption
 and the nearest running text or other caption, above the caption or else below it, and render that region
 with a clip. So a composite of many images is one figure, and logos, icons, equations, table rules and page
 decorations, which no caption names, are left out. Tables are not extracted: their text stays in the text.
@@ -16,9 +16,8 @@ import pymupdf
 from django.conf import settings
 from PIL import Image
 
-TEXT_ONLY = pymupdf.TEXTFLAGS_DICT & ~pymupdf.TEXT_PRESERVE_IMAGES
-# Control characters (NUL among them) are not text, and PostgreSQL cannot store NUL.
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+from .pdf import CONTROL_RE, TEXT_ONLY, body_size
+
 # "Figure 3:", "Fig. 3.", "FIG. 3.", "Figure 5.1:" start a caption; "Figure 3 shows" is running text.
 CAPTION_RE = re.compile(
     r"^\s*(?:(?:fig\.?|figure)\s*(?P<number>\d+(?:\.\d+)?)(?=\s*[:.|])|图\s*(?P<cjk>\d+))", re.I
@@ -48,9 +47,9 @@ class Found:
     kind: str = "figure"
     parts: int = field(default=1, repr=False)  # images and drawing clusters joined into it
 
-    def as_dict(self):
-        return {"kind": self.kind, "page": self.page, "label": self.label, "caption": self.caption,
-                "bbox": [round(v, 1) for v in self.rect]}
+    @property
+    def bbox(self):
+        return [round(v, 1) for v in self.rect]
 
 
 def label_of(match):
@@ -80,16 +79,9 @@ def _text(page):
                 for other in rest[1:]:
                     rect |= pymupdf.Rect(other["bbox"])
                 caption = " ".join(_line_text(ln) for ln in rest)
-                captions.append((rect, label_of(match), caption, line))
+                captions.append((rect, label_of(match), caption))
                 break
     return lines, captions
-
-
-def _body_size(lines):
-    sizes = {}
-    for line in lines:
-        sizes[round(line.size)] = sizes.get(round(line.size), 0) + len(line.text)
-    return max(sizes, key=sizes.get) if sizes else 10
 
 
 def _graphics(page):
@@ -155,18 +147,17 @@ def _prose(line, body, column_width):
             and (words >= 6 or cjk >= 12) and dense)
 
 
-def find_figures(page, page_no, body=None):
+def find_figures(page):
     """Every captioned figure on one page, top to bottom."""
     lines, captions = _text(page)
     if not captions:
         return []
-    body = body or _body_size(lines)
+    body = body_size(lines)
     graphics = _graphics(page)
     tables = _tables(page, lines, [g for g in graphics if g.height < 2.5], body)
     graphics = [g for g in graphics if not any(t.intersects(g) and t.contains(g.tl) for t in tables)]
-    width = page.rect.width
     found = []
-    for rect, label, caption, first_line in captions:
+    for rect, label, caption in captions:
         x0, x1 = _column(rect, page)
 
         def in_column(r):
@@ -203,14 +194,14 @@ def find_figures(page, page_no, body=None):
             region.y1 = min(region.y1, rect.y0)
         else:
             region.y0 = max(region.y0, rect.y1)
-        if region.width * region.height < 0.005 * width * page.rect.height:
+        if region.width * region.height < 0.005 * page.rect.width * page.rect.height:
             continue
-        found.append(Found(page_no, region, label, caption[:2000], parts=len(parts)))
+        found.append(Found(page.number + 1, region, label, caption[:2000], parts=len(parts)))
     return sorted(found, key=lambda f: (f.rect.y0, f.rect.x0))
 
 
 def find_all(doc):
-    return [figure for page_no, page in enumerate(doc, start=1) for figure in find_figures(page, page_no)]
+    return [figure for page in doc for figure in find_figures(page)]
 
 
 def render(doc, figure, out_dir, url_prefix):
@@ -252,7 +243,7 @@ def extract_figures(doc, out_dir, url_prefix, found=None):
             continue
         seen.add(files["sha256"])
         records.append({"order": len(records) + 1, "page": figure.page, "label": figure.label,
-                        "caption": figure.caption, "kind": figure.kind, "bbox": figure.as_dict()["bbox"],
+                        "caption": figure.caption, "kind": figure.kind, "bbox": figure.bbox,
                         "kept": False, **files})
     if records:
         lead = next((r for r in records if r["label"] in ("Figure 1", "图 1")), records[0])

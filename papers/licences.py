@@ -9,6 +9,7 @@ import re
 
 import requests
 from django.conf import settings
+from django.db.models import Q
 from lxml import etree
 
 from . import arxiv_source
@@ -57,6 +58,14 @@ def parse_licence(content):
 
 def is_open(url):
     return url.startswith(OPEN_PREFIXES)
+
+
+def open_q(field="license"):
+    """The database's version of `is_open`, on `field` (e.g. "paper__license")."""
+    condition = Q()
+    for prefix in OPEN_PREFIXES:
+        condition |= Q(**{f"{field}__startswith": prefix})
+    return condition
 
 
 def short_name(url):

@@ -335,11 +335,9 @@ class FigureQuerySet(models.QuerySet):
     def public(self):
         """The figures readers see: kept, of the published version of a published paper, and
         under a licence that allows it (or with an editor's recorded override)."""
-        from .licences import OPEN_PREFIXES
+        from .licences import open_q
 
-        allowed = ~Q(paper__figures_override_reason="")
-        for prefix in OPEN_PREFIXES:
-            allowed |= Q(paper__license__startswith=prefix)
+        allowed = open_q("paper__license") | ~Q(paper__figures_override_reason="")
         return self.filter(allowed, kept=True, paper__in=Paper.objects.published(),
                            paper_version=F("paper__version"))
 

@@ -21,11 +21,11 @@ from pathlib import Path
 import pymupdf
 from django.conf import settings
 
-from . import figures
-
 pymupdf.TOOLS.mupdf_display_errors(False)
 # Spans with fonts and sizes, without the bytes of every image on the page.
 TEXT_ONLY = pymupdf.TEXTFLAGS_DICT & ~pymupdf.TEXT_PRESERVE_IMAGES
+# Control characters (NUL among them) are not text, and PostgreSQL cannot store NUL.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 
@@ -90,7 +90,7 @@ def _block_lines(block, page_no):
         if not spans:
             continue
         # Control characters (NUL among them) are not text, and PostgreSQL cannot store NUL.
-        text = figures.CONTROL_RE.sub("", "".join(s["text"] for s in raw["spans"])).strip()
+        text = CONTROL_RE.sub("", "".join(s["text"] for s in raw["spans"])).strip()
         main = max(spans, key=lambda s: len(s["text"]))
         bold = bool(main["flags"] & 16) or re.search(r"bold|black|heavy|cmbx|medi", main["font"], re.I)
         x0, y0, x1, y1 = raw["bbox"]
@@ -139,7 +139,10 @@ def _reading_order(blocks, width):
 
 def page_lines(doc, found=None):
     """`found`: the figures on these pages (figures.find_all), whose labels are not running text."""
-    found = figures.find_all(doc) if found is None else found
+    if found is None:
+        from .figures import find_all  # figures reads text with this module's helpers
+
+        found = find_all(doc)
     lines = []
     heights = {}
     for page_no, page in enumerate(doc):

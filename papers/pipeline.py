@@ -179,10 +179,6 @@ def download(paper):
     relpath = pdf_relpath(paper.arxiv_id, paper.version)
     target = settings.MEDIA_ROOT / relpath
     if not (target.exists() and target.stat().st_size > 0):
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise Retry(f"the PDF could not be written under MEDIA_ROOT: {exc}") from exc
         fetch_pdf(paper.pdf_url, target)
     changes = {"pdf_file": relpath, "pdf_bytes": target.stat().st_size, "downloaded_at": timezone.now()}
     if not paper.license:
@@ -205,6 +201,7 @@ def fetch_pdf(url, target):
     """Stream a PDF to `target`, refusing anything over the size cap or not a PDF."""
     partial = target.with_suffix(".part")
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         with arxiv_source.session().get(url, stream=True, timeout=settings.PDF_DOWNLOAD_TIMEOUT_SECONDS) as resp:
             if resp.status_code == 429 or resp.status_code >= 500:
                 raise Retry(f"arXiv answered {resp.status_code} for {url}")

@@ -195,6 +195,12 @@ def public_changed(paper):
     caching.public_changed()
 
 
+def if_public_changed(paper):
+    """A change to a paper readers can see (its figures, their licence) reaches them once committed."""
+    if Paper.objects.published().filter(pk=paper.pk).exists():
+        transaction.on_commit(lambda: public_changed(paper))
+
+
 def set_figures(paper, kept_ids, order, user):
     """Keep or hide figures and set their order: `order` maps figure id -> position."""
     figures = list(paper.figures.filter(paper_version=paper.version))
@@ -209,8 +215,7 @@ def set_figures(paper, kept_ids, order, user):
             type(figure).objects.filter(pk=figure.pk).update(order=figure.order, kept=figure.kept)
         log_event(paper, "figures", "done",
                   f"{sum(f.kept for f in figures)} of {len(figures)} figures kept", user=user)
-        if Paper.objects.published().filter(pk=paper.pk).exists():
-            transaction.on_commit(lambda: public_changed(paper))
+        if_public_changed(paper)
 
 
 def override_figure_licence(paper, reason, user):
@@ -228,8 +233,7 @@ def override_figure_licence(paper, reason, user):
         )
         log_event(paper, "figures", "done", f"licence override: {reason}" if reason else "licence override withdrawn",
                   user=user)
-        if Paper.objects.published().filter(pk=paper.pk).exists():
-            transaction.on_commit(lambda: public_changed(paper))
+        if_public_changed(paper)
 
 
 def check_licence_again(paper, user):
@@ -241,8 +245,7 @@ def check_licence_again(paper, user):
         raise ReviewError("arXiv's OAI-PMH interface did not say; the paper's history has the reason.")
     Paper.objects.filter(pk=paper.pk).update(**changes)
     log_event(paper, "licence", "done", changes["license"] or "arXiv's default licence", user=user)
-    if Paper.objects.published().filter(pk=paper.pk).exists():
-        transaction.on_commit(lambda: public_changed(paper))
+    if_public_changed(paper)
     return changes["license"]
 
 

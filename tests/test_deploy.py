@@ -5,8 +5,6 @@ import secrets
 import subprocess
 import sys
 
-import pytest
-
 from .conftest import ROOT
 
 DEPLOY_ENV = {"DEBUG": "False", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "digest.example.org"}

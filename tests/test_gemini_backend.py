@@ -12,7 +12,6 @@ from papers.summarizers import SummarizerError, get_summarizer
 from papers.summarizers import llm as llm_module
 
 from .fake_llm import DIGEST, FakeLLM, fast_llm_settings, gemini_error, gemini_ok
-from .review_fixtures import make_reviewed_paper  # noqa: F401
 from .test_pipeline import make_paper
 
 State = Paper.State

@@ -3,11 +3,11 @@
 import pytest
 from django.test import TestCase
 
-from papers import licences, pipeline, review
+from papers import licences, review
 from papers.models import Figure, Paper
 
 from .conftest import DATA
-from .review_fixtures import editor, make_reviewed_paper, publisher, user_in  # noqa: F401
+from .review_fixtures import editor, make_reviewed_paper, publisher  # noqa: F401
 
 OAI = DATA / "oai"
 

@@ -9,7 +9,7 @@ from django.test import TestCase
 from papers import posts, review
 from papers.models import Generation, Paper, Section, Topic
 
-from .conftest import SHARED, shared_file
+from .conftest import shared_file
 
 POSTS = ["2024-01-24_talking-head-generation.md", "2024-02-13_3dgs.md", "2024-04-17_diffusion-models.md",
          "2024-08-23_diffusion-models.md", "2024-09-07_metaverse-virtual-human.md", "2024-09-15_nerf.md",

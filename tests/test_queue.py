@@ -35,57 +35,65 @@ def wait_for(predicate, timeout, what):
 
 @pytest.fixture
 def project(tmp_path):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "digest.settings",
-        "PYTHONPATH": str(ROOT),
-        "VAR_DIR": str(tmp_path),
-        "DB_NAME": str(tmp_path / "queue.sqlite3"),
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "ARXIV_API_URL": "http://127.0.0.1:9/api/query",  # nothing listens: no live arXiv in tests
-        "ARXIV_OAI_URL": "http://127.0.0.1:9/oai",
-        "SUMMARIZER": "tests.summarizers.SlowSummarizer",
-        "SLOW_SUMMARIZER_LOG": str(tmp_path / "summarizer.log"),
-        "SLOW_SUMMARIZER_SECONDS": "1.5",
-        "Q_WORKERS": "2",
-        "Q_TIMEOUT": "6",
-        "Q_RETRY": "8",
-        "Q_POLL": "0.2",
-    }
-
-    def manage(*args):
-        return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
-                              capture_output=True, text=True)
-
-    manage("migrate", "-v0")
-    processes = []
-
-    def start(*args, name):
-        log = (tmp_path / f"{name}-{len(processes)}.log").open("w")
-        proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-        processes.append((proc, Path(log.name)))
-        return proc
-
-    def query(sql):
-        with sqlite3.connect(env["DB_NAME"], timeout=20) as db:
-            return db.execute(sql).fetchall()
-
-    def log_of(proc=None):
-        return "\n".join(path.read_text() for p, path in processes if proc in (None, p))
-
-    yield Project(env, manage, lambda: start("manage.py", "qcluster", name="qcluster"), start, query, log_of,
-                  tmp_path / "summarizer.log")
-    for proc, _ in processes:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    project = Project(tmp_path)
+    project.manage("migrate", "-v0")
+    yield project
+    project.stop_all()
 
 
 class Project:
-    def __init__(self, env, manage, start_cluster, start, query, log_of, summarizer_log):
-        self.env, self.manage, self.start_cluster, self.start = env, manage, start_cluster, start
-        self.query, self.log_of, self.summarizer_log = query, log_of, summarizer_log
+    """The project run as its operator would: `manage.py` commands and processes on a throwaway SQLite file."""
+
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+        self.summarizer_log = tmp_path / "summarizer.log"
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "digest.settings",
+            "PYTHONPATH": str(ROOT),
+            "VAR_DIR": str(tmp_path),
+            "DB_NAME": str(tmp_path / "queue.sqlite3"),
+            "MEDIA_ROOT": str(tmp_path / "media"),
+            "ARXIV_API_URL": "http://127.0.0.1:9/api/query",  # nothing listens: no live arXiv in tests
+            "ARXIV_OAI_URL": "http://127.0.0.1:9/oai",
+            "SUMMARIZER": "tests.summarizers.SlowSummarizer",
+            "SLOW_SUMMARIZER_LOG": str(self.summarizer_log),
+            "SLOW_SUMMARIZER_SECONDS": "1.5",
+            "Q_WORKERS": "2",
+            "Q_TIMEOUT": "6",
+            "Q_RETRY": "8",
+            "Q_POLL": "0.2",
+        }
+        self.processes = []  # (Popen, its log file)
+
+    def manage(self, *args):
+        return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True,
+                              capture_output=True, text=True)
+
+    def start(self, *args, name):
+        log = self.tmp_path / f"{name}-{len(self.processes)}.log"
+        with log.open("w") as out:
+            proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=self.env, stdout=out,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+        self.processes.append((proc, log))
+        return proc
+
+    def start_cluster(self):
+        return self.start("manage.py", "qcluster", name="qcluster")
+
+    def stop_all(self):
+        for proc, _ in self.processes:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+    def query(self, sql):
+        with sqlite3.connect(self.env["DB_NAME"], timeout=20) as db:
+            return db.execute(sql).fetchall()
+
+    def log_of(self, proc=None):
+        """What one process (or every process) wrote."""
+        return "\n".join(log.read_text() for p, log in self.processes if proc in (None, p))
 
     def queue_papers(self, count, enqueue_times=2):
         """`count` papers made from the sample PDFs, each enqueued `enqueue_times` times (as a lost task

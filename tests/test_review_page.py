@@ -4,7 +4,7 @@ import pytest
 
 from papers import review
 from papers.diffing import diff_html, highlight_flags
-from papers.models import Paper, Section
+from papers.models import Section
 
 from .review_fixtures import editor, make_reviewed_paper, publisher, reviewed_paper  # noqa: F401
 
