@@ -87,15 +87,18 @@ def search(query, topic=None, date_from=None, date_to=None, limit=50, exclude=No
 
 def _sqlite(papers, words, limit, any_term):
     match = (" OR " if any_term else " ").join(f'"{w}"' for w in words)
+    # The filters (published(), topic, dates) run inside the ranking query, so only the
+    # page shown is loaded: a common word ranks hundreds of papers.
+    allowed, params = papers.order_by().values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT rowid FROM papers_fts WHERE papers_fts MATCH %s "
+            f"SELECT rowid FROM papers_fts WHERE papers_fts MATCH %s AND +rowid IN ({allowed}) "
             f"ORDER BY bm25(papers_fts, {', '.join(map(str, WEIGHTS))}) LIMIT %s",
-            [match, max(limit * 5, 200)],
+            [match, *params, limit],
         )
         ranked = [row[0] for row in cursor.fetchall()]
     found = papers.in_bulk(ranked)
-    return [found[pk] for pk in ranked if pk in found][:limit]
+    return [found[pk] for pk in ranked if pk in found]
 
 
 def _postgres(papers, words, limit, any_term):

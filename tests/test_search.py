@@ -5,7 +5,7 @@ import datetime
 from django.test import TestCase
 
 from papers import review, search
-from papers.models import Section
+from papers.models import Paper, Section, Topic
 from papers.seeding import seed_papers
 
 from .site_fixtures import site  # noqa: F401
@@ -47,6 +47,17 @@ def test_filters_by_topic_and_date(site):
     assert search.search("avatars", date_from=day + datetime.timedelta(days=1)) == []
     assert search.search("avatars", date_to=day - datetime.timedelta(days=1)) == []
     assert search.search("avatars", date_from=day, date_to=day)
+
+
+def test_a_filter_finds_a_weak_match_ranked_below_hundreds_outside_it(topic, db):
+    seed_papers(300, topic=topic)
+    other = Topic.objects.create(name="Other", slug="other", query="all:other")
+    [lone] = seed_papers(1, topic=other, seed=1)
+    # One mention in a long abstract: every one of the 300 ranks above it.
+    Paper.objects.filter(pk=lone.pk).update(title="Unrelated", abstract="filler " * 200 + "avatar")
+    search.index_paper(Paper.objects.get(pk=lone.pk))
+    assert len(search.search("avatar", limit=1000)) > 250
+    assert search.search("avatar", topic=other) == [lone]
 
 
 def test_unpublishing_removes_a_paper_from_search(site):
