@@ -4,6 +4,8 @@ Markdown first, then nh3 with a short allow-list: no raw HTML, no images (a
 model must not put pictures or tracking pixels on our pages), https links only.
 """
 
+import threading
+
 import markdown
 import nh3
 from django.utils.safestring import mark_safe
@@ -11,12 +13,22 @@ from django.utils.safestring import mark_safe
 ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "em", "strong", "code", "pre", "blockquote", "a", "h3", "h4"}
 ALLOWED_ATTRIBUTES = {"a": {"href"}}
 
+# Building a Markdown instance costs more than converting a summary with it; an instance
+# is not thread-safe, so each thread keeps its own and resets it before every use.
+_local = threading.local()
+
+
+def _converter():
+    if not hasattr(_local, "md"):
+        _local.md = markdown.Markdown(extensions=["sane_lists"], output_format="html")
+    return _local.md.reset()
+
 
 def render_markdown(text):
     # No raw HTML at all: escaped before Markdown sees it, so an unclosed HTML block in
     # generated text cannot swallow the Markdown after it. nh3 then enforces the allow-list.
     text = (text or "").replace("<", "&lt;")
-    html = markdown.markdown(text, extensions=["sane_lists"], output_format="html")
+    html = _converter().convert(text)
     return mark_safe(nh3.clean(
         html,
         tags=ALLOWED_TAGS,
