@@ -173,8 +173,6 @@ class Paper(models.Model):
     published_at = models.DateTimeField(null=True, blank=True, help_text="Set while the paper is public")
     # The day's digest the paper belongs to (the publication date in TIME_ZONE).
     published_on = models.DateField(null=True, blank=True)
-    # What search reads (papers.search): title, authors, abstract and published text, Chinese as bigrams.
-    search_document = models.TextField(blank=True, editable=False)
     publish_at = models.DateTimeField(null=True, blank=True, help_text="Scheduled publication")
     failed_at = models.DateTimeField(null=True, blank=True)
     rejected_at = models.DateTimeField(null=True, blank=True)

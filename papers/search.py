@@ -1,7 +1,9 @@
 """Full-text search over published papers, behind one function: search().
 
-SQLite (the embedded default) uses an FTS5 table ranked by bm25, title first;
-PostgreSQL uses its own full-text search over Paper.search_document. Neither
+Both databases keep a table `papers_fts` a row per published paper, written when it is
+published and ranked title first, then authors, abstract and published text: on SQLite
+(the embedded default) an FTS5 table ranked by bm25, on PostgreSQL a GIN-indexed
+weighted tsvector ranked by ts_rank (both made by migrations 0005 and 0009). Neither
 tokenizer splits Chinese into words, so Chinese text is indexed and queried as
 overlapping character bigrams ("音频驱动" -> "音频 频驱 驱动"): a query matches
 where all its bigrams occur, which finds two-character words and longer phrases.
@@ -9,7 +11,7 @@ where all its bigrams occur, which finds two-character words and longer phrases.
 
 import re
 
-from django.db import connection
+from django.db import connection, transaction
 
 from .models import Paper, Section
 from .summarizers.extractive import STOPWORDS
@@ -41,25 +43,39 @@ def document(paper):
 
 def index_paper(paper):
     """(Re)index a paper; unpublished papers are removed from the index."""
-    if not Paper.objects.published().filter(pk=paper.pk).exists():
+    with transaction.atomic():
         remove_paper(paper.pk)
-        return
-    fields = document(paper)
-    Paper.objects.filter(pk=paper.pk).update(search_document="\n".join(fields.values()))
-    if connection.vendor == "sqlite":
+        if not Paper.objects.published().filter(pk=paper.pk).exists():
+            return
+        values = [paper.pk, *document(paper).values()]
         with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM papers_fts WHERE rowid = %s", [paper.pk])
-            cursor.execute(
-                "INSERT INTO papers_fts (rowid, title, authors, abstract, body) VALUES (%s, %s, %s, %s, %s)",
-                [paper.pk, fields["title"], fields["authors"], fields["abstract"], fields["body"]],
-            )
+            if connection.vendor == "sqlite":
+                cursor.execute(
+                    "INSERT INTO papers_fts (rowid, title, authors, abstract, body) VALUES (%s, %s, %s, %s, %s)",
+                    values,
+                )
+            else:
+                cursor.execute(
+                    "INSERT INTO papers_fts (rowid, document) VALUES (%s, "
+                    "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B') || "
+                    "setweight(to_tsvector('simple', %s), 'C') || setweight(to_tsvector('simple', %s), 'D')) "
+                    "ON CONFLICT (rowid) DO UPDATE SET document = EXCLUDED.document",
+                    values,
+                )
+
+
+def reindex_all():
+    """Write every published paper's index row again (after an upgrade, or a restore); returns how many."""
+    count = 0
+    for paper in Paper.objects.published().iterator():
+        index_paper(paper)
+        count += 1
+    return count
 
 
 def remove_paper(paper_id):
-    Paper.objects.filter(pk=paper_id).update(search_document="")
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM papers_fts WHERE rowid = %s", [paper_id])
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM papers_fts WHERE rowid = %s", [paper_id])
 
 
 def terms(query):
@@ -80,37 +96,27 @@ def search(query, topic=None, date_from=None, date_to=None, limit=50, exclude=No
         papers = papers.filter(published_on__lte=date_to)
     if exclude:
         papers = papers.exclude(pk=exclude)
-    if connection.vendor == "sqlite":
-        return _sqlite(papers, words, limit, any_term)
-    return _postgres(papers, words, limit, any_term)
-
-
-def _sqlite(papers, words, limit, any_term):
-    match = (" OR " if any_term else " ").join(f'"{w}"' for w in words)
-    # The filters (published(), topic, dates) run inside the ranking query, so only the
-    # page shown is loaded: a common word ranks hundreds of papers.
+    # The filters (published(), topic, dates) run inside the ranking query, so a filtered
+    # search ranks every match in the filter, and only the papers shown are loaded.
     allowed, params = papers.order_by().values("pk").query.sql_with_params()
+    if connection.vendor == "sqlite":
+        match = (" OR " if any_term else " ").join(f'"{w}"' for w in words)
+        # "+rowid": without the plus, FTS5 runs the match once per allowed paper.
+        sql = (f"SELECT rowid FROM papers_fts WHERE papers_fts MATCH %s AND +rowid IN ({allowed}) "
+               f"ORDER BY bm25(papers_fts, {', '.join(map(str, WEIGHTS))}), rowid DESC LIMIT %s")
+        arguments = [match, *params, limit]
+    else:
+        match = (" | " if any_term else " & ").join(words)
+        # ts_rank's weights are listed D, C, B, A: body, abstract, authors, title.
+        sql = (f"SELECT rowid FROM papers_fts WHERE document @@ to_tsquery('simple', %s) AND rowid IN ({allowed}) "
+               "ORDER BY ts_rank('{0.1, 0.2, 0.5, 1.0}', document, to_tsquery('simple', %s)) DESC, rowid DESC "
+               "LIMIT %s")
+        arguments = [match, *params, match, limit]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT rowid FROM papers_fts WHERE papers_fts MATCH %s AND +rowid IN ({allowed}) "
-            f"ORDER BY bm25(papers_fts, {', '.join(map(str, WEIGHTS))}) LIMIT %s",
-            [match, *params, limit],
-        )
+        cursor.execute(sql, arguments)
         ranked = [row[0] for row in cursor.fetchall()]
     found = papers.in_bulk(ranked)
     return [found[pk] for pk in ranked if pk in found]
-
-
-def _postgres(papers, words, limit, any_term):
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-    query = SearchQuery(" | ".join(words) if any_term else " & ".join(words), search_type="raw", config="simple")
-    vector = SearchVector("search_document", config="simple")
-    # Filter with the @@ match operator: ts_rank alone can be positive for a partial match.
-    return list(
-        papers.annotate(document=vector, rank=SearchRank(vector, query)).filter(document=query)
-        .order_by("-rank", "-published_at")[:limit]
-    )
 
 
 def related(paper, limit=5):

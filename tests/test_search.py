@@ -1,7 +1,9 @@
 """Search over published papers: English and Chinese, ranked, filtered, never unpublished."""
 
 import datetime
+import io
 
+from django.core.management import call_command
 from django.test import TestCase
 
 from papers import review, search
@@ -58,6 +60,18 @@ def test_a_filter_finds_a_weak_match_ranked_below_hundreds_outside_it(topic, db)
     search.index_paper(Paper.objects.get(pk=lone.pk))
     assert len(search.search("avatar", limit=1000)) > 250
     assert search.search("avatar", topic=other) == [lone]
+
+
+def test_reindex_search_restores_a_lost_index(topic, db):
+    papers = seed_papers(5, topic=topic)
+    word = papers[0].title.split()[0]
+    for paper in papers:
+        search.remove_paper(paper.pk)
+    assert search.search(word) == []
+    out = io.StringIO()
+    call_command("reindex_search", stdout=out)
+    assert out.getvalue().strip() == "5 published papers indexed"
+    assert papers[0] in search.search(word)
 
 
 def test_unpublishing_removes_a_paper_from_search(site):
