@@ -2,10 +2,11 @@ from django.db import migrations
 
 # PostgreSQL's counterpart of SQLite's FTS5 table: one weighted tsvector a paper, GIN-indexed,
 # written when a paper is (re)published. Ranking `to_tsvector` computed per row at query time
-# took a second at 10,000 papers.
+# took a second at 10,000 papers. No foreign key, as with FTS5: Django's flush does not know
+# this table and could not truncate papers_paper; search() joins through published() anyway.
 CREATE = """
 CREATE TABLE IF NOT EXISTS papers_fts (
-    rowid bigint PRIMARY KEY REFERENCES papers_paper (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+    rowid bigint PRIMARY KEY,
     document tsvector NOT NULL
 );
 CREATE INDEX IF NOT EXISTS papers_fts_document ON papers_fts USING gin (document);
