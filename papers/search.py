@@ -65,11 +65,14 @@ def index_paper(paper):
 
 
 def reindex_all():
-    """Write every published paper's index row again (after an upgrade, or a restore); returns how many."""
+    """Write every published paper's index row again and drop any other row; returns how many papers."""
     count = 0
     for paper in Paper.objects.published().iterator():
         index_paper(paper)
         count += 1
+    published, params = Paper.objects.published().order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM papers_fts WHERE rowid NOT IN ({published})", params)
     return count
 
 

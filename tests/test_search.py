@@ -67,16 +67,27 @@ def test_a_filter_finds_a_weak_match_ranked_below_hundreds_outside_it(topic, db)
     assert search.search("avatar", topic=other) == [lone]
 
 
-def test_reindex_search_restores_a_lost_index(topic, db):
-    papers = seed_papers(5, topic=topic)
+def index_rows():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rowid FROM papers_fts ORDER BY rowid")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_reindex_search_restores_a_lost_index_and_drops_stale_rows(topic, db):
+    papers = seed_papers(6, topic=topic)
     word = papers[0].title.split()[0]
     for paper in papers:
         search.remove_paper(paper.pk)
     assert search.search(word) == []
+    # A row left behind by a paper unpublished without the index knowing (a restored backup).
+    stale = papers.pop()
+    search.index_paper(stale)
+    Paper.objects.filter(pk=stale.pk).update(published_at=None)
     out = io.StringIO()
     call_command("reindex_search", stdout=out)
     assert out.getvalue().strip() == "5 published papers indexed"
     assert papers[0] in search.search(word)
+    assert index_rows() == sorted(p.pk for p in papers)
 
 
 def test_unpublishing_removes_a_paper_from_search(site):
