@@ -14,9 +14,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import strip_tags
 
-from .models import Topic
+from .models import Paper, Topic
 from .rendering import render_markdown
-from .views import public_papers
 
 ITEMS = 50
 XML_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -50,7 +49,7 @@ class SiteFeed(Feed):
         return clean(f"Reviewed summaries of new arXiv papers — {settings.SITE_NAME}")
 
     def papers(self, obj):
-        return public_papers()
+        return Paper.objects.published().with_public_parts()
 
     def items(self, obj):
         return self.papers(obj).order_by("-published_at", "-pk")[:ITEMS]
@@ -113,7 +112,7 @@ class TopicFeed(SiteFeed):
         return plain(f"Reviewed summaries of new arXiv papers on {topic.name}")
 
     def papers(self, topic):
-        return public_papers().filter(topics=topic)
+        return Paper.objects.published().with_public_parts().filter(topics=topic)
 
 
 class TopicAtomFeed(TopicFeed):

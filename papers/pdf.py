@@ -28,8 +28,6 @@ TEXT_ONLY = pymupdf.TEXTFLAGS_DICT & ~pymupdf.TEXT_PRESERVE_IMAGES
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-
-
 class PdfError(Exception):
     """This file cannot be processed; the message says why, for the editor."""
 
@@ -478,8 +476,3 @@ def parts_for(extraction, kind):
         if len(tail) >= 3 and tail[-1]["kind"] == "other":
             return tail[-1:], "position"
     return [], "missing"
-
-
-# --- figures ---------------------------------------------------------------------
-
-

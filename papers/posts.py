@@ -203,18 +203,13 @@ def import_post(text, name=""):
 
 def export_day(topic, day):
     """A published day of a topic as a ChatPaperFree/Hexo post: the same shape import_post reads."""
-    from django.db.models import Prefetch
-
-    from .models import Figure, Paper, Section
+    from .models import Paper
 
     papers = list(
-        Paper.objects.published().filter(topics=topic, published_on=day).order_by("published_at", "pk")
-        .prefetch_related(Prefetch("figures", queryset=Figure.objects.public().order_by("order"),
-                                   to_attr="public_figures"))
+        Paper.objects.published().with_public_parts().filter(topics=topic, published_on=day)
+        .order_by("published_at", "pk")
     )
-    sections = {}
-    for section in Section.objects.filter(paper__in=papers, public=True):
-        sections.setdefault(section.paper_id, {})[section.kind] = section.published_body
+    sections = {paper.pk: {s.kind: s.published_body for s in paper.public_sections} for paper in papers}
     zh = topic.language == "zh"
     names = {"summary": "Summary", "key_takeaways": "Key Takeaways"}
     lines = [

@@ -19,25 +19,12 @@ from django.utils.translation import check_for_language
 
 from . import search as search_index
 from .caching import cached_public
-from .models import Figure, Paper, Section, Topic
+from .models import Paper, Section, Topic
 
 DAYS_PER_PAGE = 20
 PAPERS_PER_PAGE = 30
 HOME_PAPERS_PER_TOPIC = 10
 RELATED_CACHE_SECONDS = 24 * 3600
-
-
-def public_papers(with_figures=True):
-    """Published papers with their public sections (and public figures) in two more queries."""
-    papers = Paper.objects.published().prefetch_related(
-        Prefetch("sections", queryset=Section.objects.filter(public=True).select_related("generation")
-                 .order_by("order"), to_attr="public_sections"),
-    )
-    if with_figures:
-        papers = papers.prefetch_related(
-            Prefetch("figures", queryset=Figure.objects.public().order_by("order"), to_attr="public_figures")
-        )
-    return papers
 
 
 def sections_by_kind(paper):
@@ -63,7 +50,7 @@ def home(request):
         topic.latest_day = latest[topic.pk]
         topic.paper_count = counts.get(topic.pk, 0)
     wanted = {t.pk: t.latest_day for t in topics}
-    for paper in public_papers(with_figures=False).filter(pairs).prefetch_related("topics").order_by("-published_at"):
+    for paper in Paper.objects.published().with_public_parts(figures=False).filter(pairs).prefetch_related("topics").order_by("-published_at"):
         for topic in paper.topics.all():
             if wanted.get(topic.pk) == paper.published_on and len(by_topic[topic.pk]) < HOME_PAPERS_PER_TOPIC:
                 by_topic[topic.pk].append(paper)
@@ -90,7 +77,7 @@ def day_digest(request, slug, day):
     except ValueError:
         raise Http404("not a date") from None
     published = Paper.objects.published().filter(topics=topic)
-    papers = list(public_papers().filter(topics=topic, published_on=day).order_by("published_at", "pk"))
+    papers = list(Paper.objects.published().with_public_parts().filter(topics=topic, published_on=day).order_by("published_at", "pk"))
     if not papers:
         raise Http404("no digest for this day")
     previous = published.filter(published_on__lt=day).aggregate(d=Max("published_on"))["d"]
@@ -105,7 +92,7 @@ def day_digest(request, slug, day):
 
 @cached_public
 def paper_detail(request, arxiv_id):
-    paper = get_object_or_404(public_papers().prefetch_related("topics"), arxiv_id=arxiv_id)
+    paper = get_object_or_404(Paper.objects.published().with_public_parts().prefetch_related("topics"), arxiv_id=arxiv_id)
     sections = paper.public_sections
     generations = {s.generation for s in sections}
     reviewed = max((s.reviewed_at for s in sections if s.reviewed_at), default=None)
@@ -130,14 +117,14 @@ def related_papers(paper):
 
 @cached_public
 def category(request, name):
-    papers = public_papers(with_figures=False).filter(categories__icontains=f'"{name}"').order_by("-published_at")
+    papers = Paper.objects.published().with_public_parts(figures=False).filter(categories__icontains=f'"{name}"').order_by("-published_at")
     page = Paginator(papers, PAPERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "papers/listing.html", {"heading": name, "kind": "category", "page": page})
 
 
 @cached_public
 def author(request, name):
-    papers = public_papers(with_figures=False).filter(authors_index__contains=f"\n{name}\n").order_by("-published_at")
+    papers = Paper.objects.published().with_public_parts(figures=False).filter(authors_index__contains=f"\n{name}\n").order_by("-published_at")
     page = Paginator(papers, PAPERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "papers/listing.html", {"heading": name, "kind": "author", "page": page})
 
