@@ -1,9 +1,10 @@
 """The editors' admin: the review queue, the review page, and the effort report.
 
 Views and actions only check permissions, call papers.review and report back;
-the rules live in papers/review.py.
+the rules live in papers/lifecycle.py (a paper's state) and papers/review.py (sections, figures).
 """
 
+from collections import Counter
 from datetime import datetime
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import licences, pipeline, review
+from . import licences, lifecycle, review
 from .auth import ThrottledAdminAuthenticationForm
 from .diffing import diff_html, highlight_flags
 from .models import (
@@ -92,7 +93,7 @@ class WaitingFilter(admin.SimpleListFilter):
                 ("retry", "For a retry")]
 
     def queryset(self, request, queryset):
-        waiting = queryset.filter(state__in=Paper.WORK_STATES, claimed_until__gt=timezone.now())
+        waiting = queryset.filter(stage__in=Paper.WORK_STAGES, claimed_until__gt=timezone.now())
         if self.value() == "budget":
             return waiting.filter(error__startswith="Over budget")
         if self.value() == "operator":
@@ -162,14 +163,14 @@ class EventInline(admin.TabularInline):
 
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
-    list_display = ["arxiv_id", "review_link", "state", "flag_score", "flag_codes", "edited", "backend",
+    list_display = ["arxiv_id", "review_link", "status", "stage", "flag_score", "flag_codes", "edited", "backend",
                     "attempts", "review_at"]
-    list_filter = [ReviewFilter, "state", WaitingFilter, "topics", FlagFilter, BackendFilter, ("review_at", admin.DateFieldListFilter),
+    list_filter = [ReviewFilter, "status", "stage", WaitingFilter, "topics", FlagFilter, BackendFilter, ("review_at", admin.DateFieldListFilter),
                    "language", LicenceFilter]
     search_fields = ["arxiv_id", "title", "authors"]
     ordering = ["-flag_score", "review_at", "pk"]
     inlines = [SectionInline, EventInline]
-    readonly_fields = ["arxiv_id", "version", "state", "failed_step", "error", "attempts", "flags",
+    readonly_fields = ["arxiv_id", "version", "stage", "status", "failed_step", "error", "attempts", "flags",
                        "page_count", "language", "fetched_at", "downloaded_at", "extracted_at",
                        "summarized_at", "review_at", "published_at", "publish_at", "rejection_reason",
                        "license", "license_checked_at", "figures_override_reason", "figures_override_by",
@@ -177,7 +178,7 @@ class PaperAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["arxiv_id", "version", "title", "authors", "abstract", "topics"]}),
         ("Links", {"fields": ["abs_url", "pdf_url", "project_url", "code_url", "doi", "journal_ref", "comment"]}),
-        ("Pipeline", {"fields": ["state", "failed_step", "error", "attempts", "flags", "page_count",
+        ("Pipeline", {"fields": ["stage", "status", "failed_step", "error", "attempts", "flags", "page_count",
                                  "language", "fetched_at", "downloaded_at", "extracted_at",
                                  "summarized_at", "review_at", "published_at", "publish_at", "rejection_reason"]}),
         ("Licence (change the override on the review page)", {"fields": [
@@ -197,6 +198,16 @@ class PaperAdmin(admin.ModelAdmin):
                 Generation.objects.filter(paper=OuterRef("pk")).order_by("-created_at").values("backend")[:1]
             ),
         )
+
+    def has_add_permission(self, request):
+        # Papers come from arXiv (a topic's fetch) or an imported post, never from a blank form.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        """An edit of the metadata goes through the lifecycle: a public paper keeps what readers
+        see until a publisher publishes again."""
+        values = {name: form.cleaned_data[name] for name in form.changed_data if name != "topics"}
+        lifecycle.edit_metadata(obj, values, request.user)
 
     def has_publish_permission(self, request):
         return request.user.has_perm(PUBLISH_PERM)
@@ -221,10 +232,14 @@ class PaperAdmin(admin.ModelAdmin):
         return paper.backend_name or "—"
 
     def changelist_view(self, request, extra_context=None):
-        counts = dict(Paper.objects.order_by().values_list("state").annotate(n=Count("pk")))
-        states = [(value, label, counts.get(value, 0)) for value, label in Paper.State.choices]
+        counts = Counter()
+        for status, stage, n in Paper.objects.order_by().values_list("status", "stage").annotate(n=Count("pk")):
+            counts["status", status] += n
+            counts["stage", stage] += n
+        axes = [[(f"{field}__exact={value}", label, counts[field, value]) for value, label in choices]
+                for field, choices in (("status", Paper.Status.choices), ("stage", Paper.Stage.choices))]
         return super().changelist_view(request, {
-            **(extra_context or {}), "state_counts": states, "alerts": ServiceAlert.objects.all(),
+            **(extra_context or {}), "axis_counts": axes, "alerts": ServiceAlert.objects.all(),
         })
 
     # --- bulk actions -------------------------------------------------------------
@@ -236,11 +251,11 @@ class PaperAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish (every section must be approved)", permissions=["publish"])
     def publish(self, request, queryset):
-        self._each(request, queryset, review.publish, "published")
+        self._each(request, queryset, lifecycle.publish, "published")
 
     @admin.action(description="Unpublish", permissions=["publish"])
     def unpublish(self, request, queryset):
-        self._each(request, queryset, review.unpublish, "unpublished")
+        self._each(request, queryset, lifecycle.unpublish, "unpublished")
 
     @admin.action(description="Regenerate all sections (queued)", permissions=["change"])
     def regenerate(self, request, queryset):
@@ -248,12 +263,12 @@ class PaperAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry failed papers at the step that failed", permissions=["change"])
     def retry(self, request, queryset):
-        count = sum(pipeline.retry_failed(p) for p in queryset.filter(state=Paper.State.FAILED))
+        count = sum(lifecycle.retry(p, request.user) for p in queryset.filter(stage=Paper.Stage.FAILED))
         self.message_user(request, f"{count} paper(s) queued again.")
 
     @admin.action(description="Process the newer arXiv version", permissions=["change"])
     def take_new_version(self, request, queryset):
-        self._each(request, queryset, review.process_new_version, "queued with their new version")
+        self._each(request, queryset, lifecycle.take_new_version, "queued with their new version")
 
     @admin.action(description="Check the licence again (arXiv OAI-PMH)", permissions=["change"])
     def check_licences(self, request, queryset):
@@ -265,7 +280,7 @@ class PaperAdmin(admin.ModelAdmin):
             try:
                 action(paper, request.user)
                 ok += 1
-            except review.ReviewError as exc:
+            except lifecycle.TransitionError as exc:
                 self.message_user(request, f"{paper.arxiv_id}: {exc}", messages.WARNING)
         if ok:
             self.message_user(request, f"{ok} paper(s) {done}.")
@@ -292,7 +307,7 @@ class PaperAdmin(admin.ModelAdmin):
             except review.Conflict as exc:
                 messages.error(request, str(exc))
                 conflict = exc
-            except review.ReviewError as exc:
+            except lifecycle.TransitionError as exc:
                 messages.error(request, str(exc))
         return TemplateResponse(request, "admin/papers/paper/review.html",
                                 self.review_context(request, paper, conflict))
@@ -332,17 +347,17 @@ class PaperAdmin(admin.ModelAdmin):
             review.request_regeneration(paper, user, kind)
             messages.success(request, "Regeneration queued: a new draft will appear beside the current text.")
         elif action == "reject":
-            review.reject(paper, request.POST.get("reason", ""), user)
+            lifecycle.reject(paper, request.POST.get("reason", ""), user)
             messages.success(request, "Paper rejected.")
         elif action == "publish":
-            review.publish(paper, user)
+            lifecycle.publish(paper, user)
             messages.success(request, "Published.")
         elif action == "unpublish":
-            review.unpublish(paper, user)
+            lifecycle.unpublish(paper, user)
             messages.success(request, "Taken off the public site.")
         elif action == "schedule":
             when = parse_local_datetime(request.POST.get("publish_at", ""))
-            review.schedule_publication(paper, when, user)
+            lifecycle.schedule(paper, when, user)
             messages.success(request, f"Publication scheduled for {timezone.localtime(when):%Y-%m-%d %H:%M}.")
         elif action == "figures":
             kept = {int(x) for x in request.POST.getlist("kept")}
@@ -350,16 +365,16 @@ class PaperAdmin(admin.ModelAdmin):
             review.set_figures(paper, kept, order, user)
             messages.success(request, "Figures saved.")
         elif action == "figure_licence":
-            review.override_figure_licence(paper, request.POST.get("override_reason", ""), user)
+            lifecycle.override_figure_licence(paper, request.POST.get("override_reason", ""), user)
             messages.success(request, "Figure licence override saved.")
         elif action == "check_licence":
             licence = review.check_licence_again(paper, user)
             messages.success(request, f"Licence: {licences.short_name(licence)}.")
         elif action == "new_version":
-            review.process_new_version(paper, user)
+            lifecycle.take_new_version(paper, user)
             messages.success(request, "The new version is queued; readers keep the published text meanwhile.")
         else:
-            raise review.ReviewError(f"Unknown action {action!r}.")
+            raise lifecycle.TransitionError(f"Unknown action {action!r}.")
         return None
 
     def review_context(self, request, paper, conflict):
@@ -380,11 +395,13 @@ class PaperAdmin(admin.ModelAdmin):
             "paper": paper,
             "sections": sections,
             "figures": paper.figures.filter(paper_version=paper.version).order_by("order"),
+            "waiting": [{"what": what, "diff_html": diff_html(public, waiting)}
+                        for what, public, waiting in review.waiting_changes(paper)],
             "events": paper.events.select_related("user").order_by("-created_at", "-pk")[:100],
             "revisions": revisions.order_by("-created_at", "-pk")[:100],
             "can_publish": request.user.has_perm(PUBLISH_PERM),
             "licence_name": licences.short_name(paper.license),
-            "all_approved": not review.unapproved(paper).exists(),
+            "all_approved": not lifecycle.unapproved(paper).exists(),
             "next_paper": Paper.objects.review_queue().exclude(pk=paper.pk).first(),
             "MEDIA_URL": settings.MEDIA_URL,
         }
@@ -405,19 +422,18 @@ def parse_local_datetime(value):
     try:
         naive = datetime.fromisoformat(value)
     except ValueError:
-        raise review.ReviewError("Give the publication time as a date and time.") from None
+        raise lifecycle.TransitionError("Give the publication time as a date and time.") from None
     return timezone.make_aware(naive) if timezone.is_naive(naive) else naive
 
 
 @admin.register(Figure)
 class FigureAdmin(admin.ModelAdmin):
-    list_display = ["paper", "label", "page", "kept", "preview"]
-    list_filter = ["kept"]
+    list_display = ["paper", "label", "page", "kept", "public", "preview"]
+    list_filter = ["kept", "public"]
     list_select_related = ["paper"]
     search_fields = ["paper__arxiv_id", "caption"]
-    list_editable = ["kept"]
-    readonly_fields = ["paper", "paper_version", "page", "label", "caption", "image", "thumbnail", "width",
-                       "height", "sha256"]
+    # Which figures readers see is chosen on the paper's review page and published by a publisher.
+    readonly_fields = [f.name for f in Figure._meta.fields]
 
     @admin.display(description="Figure")
     def preview(self, figure):

@@ -1,17 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
-
-
-def after_migrate(sender, **kwargs):
-    # Also after `flush` (which sends post_migrate): the groups and schedules are
-    # configuration, not data, and must always exist.
-    from django.contrib.auth.models import Group, Permission
-
-    from .roles import ensure_groups
-    from .tasks import ensure_resume_schedule
-
-    ensure_groups(Group, Permission)
-    ensure_resume_schedule()
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 class PapersConfig(AppConfig):
@@ -19,4 +7,10 @@ class PapersConfig(AppConfig):
     verbose_name = "Papers"
 
     def ready(self):
-        post_migrate.connect(after_migrate, sender=self)
+        # Connected here, not imported by the models: the schedules belong to the task layer,
+        # which itself builds on the models.
+        from . import schedules
+
+        post_migrate.connect(schedules.after_migrate, sender=self)
+        post_save.connect(schedules.topic_saved, sender="papers.Topic")
+        post_delete.connect(schedules.topic_deleted, sender="papers.Topic")

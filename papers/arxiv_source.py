@@ -105,7 +105,7 @@ class PaperRecord:
     project_url: str = ""
     code_url: str = ""
     affiliations: dict = field(default_factory=dict)
-    # The search API does not give it; the download step asks OAI-PMH (papers.licences).
+    # The search API does not give it; the download step asks OAI-PMH (papers.oai).
     license: str = ""
 
     def fields(self):

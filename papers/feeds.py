@@ -55,7 +55,7 @@ class SiteFeed(Feed):
         return self.papers(obj).order_by("-published_at", "-pk")[:ITEMS]
 
     def item_title(self, paper):
-        return plain(paper.title)
+        return plain(paper.publication.title)
 
     def item_link(self, paper):
         return paper.get_absolute_url()
@@ -69,10 +69,10 @@ class SiteFeed(Feed):
         return paper.published_at
 
     def item_author_name(self, paper):
-        return plain(", ".join(paper.authors))
+        return plain(", ".join(paper.publication.authors))
 
     def item_categories(self, paper):
-        return [plain(c) for c in paper.categories]
+        return [plain(c) for c in paper.publication.categories]
 
     def item_description(self, paper):
         sections = {s.kind: s for s in paper.public_sections}

@@ -231,13 +231,13 @@ def render(doc, figure, out_dir, url_prefix):
     }
 
 
-def extract_figures(doc, out_dir, url_prefix, found=None):
+def extract_figures(doc, out_dir, url_prefix, found):
     """Render every figure found; the same picture twice is kept once.
 
     The lead figure (Figure 1, the teaser, else the first) is pre-selected for readers;
     editors choose the others."""
     records, seen = [], set()
-    for figure in find_all(doc) if found is None else found:
+    for figure in found:
         files = render(doc, figure, out_dir, url_prefix)
         if files["sha256"] in seen:
             continue

@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from . import licences
 
 
 class Language(models.TextChoices):
@@ -49,17 +51,6 @@ class Topic(models.Model):
     def schedule_name(self):
         return f"fetch-topic-{self.pk}"
 
-    def save(self, *args, **kwargs):
-        from .tasks import sync_topic_schedule
-
-        super().save(*args, **kwargs)
-        sync_topic_schedule(self)
-
-    def delete(self, *args, **kwargs):
-        from django_q.models import Schedule
-
-        Schedule.objects.filter(name=self.schedule_name()).delete()
-        return super().delete(*args, **kwargs)
 
 
 class FetchRun(models.Model):
@@ -92,13 +83,13 @@ class PaperQuerySet(models.QuerySet):
     def published(self):
         """The one definition of what readers may see.
 
-        `published_at` is the public switch, not the state: a published paper whose
-        new arXiv version is being processed or re-reviewed stays public with the
-        text an editor published (Section.published_body) until it is published again.
+        The editorial status is the public switch, not the pipeline's stage: a published
+        paper whose new arXiv version is being processed or re-reviewed stays public with
+        what a publisher published (its Publication, Section.published_body, Figure.public)
+        until it is published again. Readers' pages show `paper.publication`, never the
+        paper's working fields.
         """
-        return self.filter(published_at__isnull=False, published_at__lte=timezone.now()).exclude(
-            state=Paper.State.REJECTED
-        )
+        return self.filter(status__in=Paper.PUBLIC, published_at__lte=timezone.now()).select_related("publication")
 
     def with_public_parts(self, figures=True):
         """Each paper's public sections as `public_sections` (and its public figures as
@@ -114,29 +105,41 @@ class PaperQuerySet(models.QuerySet):
     def review_queue(self):
         """Papers with a section still to review, what most needs a human first: worst flags, then oldest."""
         drafts = Section.objects.filter(paper=models.OuterRef("pk"), is_current=True, status=Section.Status.DRAFT)
-        return self.filter(models.Exists(drafts), state=Paper.State.IN_REVIEW).order_by("-flag_score", "review_at", "pk")
+        return self.reviewable().filter(models.Exists(drafts)).order_by("-flag_score", "review_at", "pk")
 
     def ready_to_publish(self):
         drafts = Section.objects.filter(paper=models.OuterRef("pk"), is_current=True, status=Section.Status.DRAFT)
-        return self.filter(~models.Exists(drafts), state=Paper.State.IN_REVIEW)
+        return self.reviewable().filter(~models.Exists(drafts))
+
+    def reviewable(self):
+        """Papers whose drafts are written and that wait for a publisher: never published, or changed since."""
+        return self.filter(stage=Paper.Stage.DRAFTED, status__in=(Paper.Status.UNPUBLISHED, Paper.Status.CHANGED))
 
     def needing_work(self):
-        return self.filter(state__in=Paper.WORK_STATES)
+        return self.filter(stage__in=Paper.WORK_STAGES)
 
 
 class Paper(models.Model):
-    class State(models.TextChoices):
+    # Two axes (papers.lifecycle owns both, and the README draws them): how far the pipeline got
+    # with the current arXiv version, and what editors have made public.
+    class Stage(models.TextChoices):
         FETCHED = "fetched", "Fetched"
         DOWNLOADED = "downloaded", "PDF downloaded"
         EXTRACTED = "extracted", "Text extracted"
         SUMMARIZED = "summarized", "Summarized"
-        IN_REVIEW = "in_review", "In review"
-        PUBLISHED = "published", "Published"
+        DRAFTED = "drafted", "Drafts written"
         FAILED = "failed", "Failed"
+
+    class Status(models.TextChoices):
+        UNPUBLISHED = "unpublished", "Not published"
+        PUBLISHED = "published", "Published"
+        CHANGED = "changed", "Published, changes waiting"
         REJECTED = "rejected", "Rejected"
 
-    # States in which the pipeline still has a step to run.
-    WORK_STATES = (State.FETCHED, State.DOWNLOADED, State.EXTRACTED, State.SUMMARIZED)
+    # Stages in which the pipeline still has a step to run.
+    WORK_STAGES = (Stage.FETCHED, Stage.DOWNLOADED, Stage.EXTRACTED, Stage.SUMMARIZED)
+    # Statuses in which readers see the paper (as its Publication has it).
+    PUBLIC = (Status.PUBLISHED, Status.CHANGED)
 
     arxiv_id = models.CharField(max_length=40, unique=True, help_text="Without the version")
     version = models.PositiveIntegerField(default=1)
@@ -158,7 +161,8 @@ class Paper(models.Model):
     code_url = models.URLField(max_length=500, blank=True)
     topics = models.ManyToManyField(Topic, related_name="papers", blank=True)
 
-    state = models.CharField(max_length=12, choices=State.choices, default=State.FETCHED)
+    stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.FETCHED)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UNPUBLISHED)
     # Where a failed paper stopped, why, and how often that step was tried.
     failed_step = models.CharField(max_length=20, blank=True)
     error = models.TextField(blank=True)
@@ -204,10 +208,15 @@ class Paper(models.Model):
     class Meta:
         ordering = ["-arxiv_published"]
         indexes = [
-            models.Index(fields=["state", "-flag_score", "review_at"], name="paper_queue_idx"),
-            models.Index(fields=["state", "-published_at"], name="paper_public_idx"),
+            models.Index(fields=["stage", "status", "-flag_score", "review_at"], name="paper_queue_idx"),
+            models.Index(fields=["status", "-published_at"], name="paper_public_idx"),
             models.Index(fields=["publish_at"], name="paper_publish_at_idx"),
             models.Index(fields=["-published_on", "-published_at"], name="paper_day_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status__in=["published", "changed"]) | Q(published_at__isnull=False),
+                name="a_public_paper_has_a_publication_time"),
         ]
         permissions = [("publish_paper", "Can publish, unpublish and schedule papers")]
 
@@ -219,20 +228,14 @@ class Paper(models.Model):
 
     @property
     def figures_allowed(self):
-        from .licences import is_open
+        return licences.is_open(self.license) or bool(self.figures_override_reason)
 
-        return is_open(self.license) or bool(self.figures_override_reason)
-
-    @property
-    def figure_credit(self):
-        """The attribution printed under each public figure."""
-        from .licences import short_name
-
-        authors = self.authors[0] + (" et al." if len(self.authors) > 1 else "") if self.authors else "The authors"
-        return f"{authors}, arXiv:{self.arxiv_id}, {short_name(self.license)}"
+    @staticmethod
+    def index_authors(authors):
+        return "\n" + "\n".join(authors) + "\n"
 
     def save(self, *args, **kwargs):
-        self.authors_index = "\n" + "\n".join(self.authors) + "\n"
+        self.authors_index = self.index_authors(self.authors)
         if kwargs.get("update_fields"):
             kwargs["update_fields"] = {*kwargs["update_fields"], "authors_index"}
         super().save(*args, **kwargs)
@@ -243,6 +246,65 @@ class Paper(models.Model):
 
     def pdf_path(self):
         return settings.MEDIA_ROOT / self.pdf_file if self.pdf_file else None
+
+
+# What readers see of a paper besides its sections and figures: copied into its Publication
+# when a publisher publishes, so edits and new arXiv versions wait for the next publication.
+PUBLIC_FIELDS = ("version", "title", "authors", "abstract", "comment", "journal_ref", "doi", "primary_category",
+                 "categories", "arxiv_published", "arxiv_updated", "abs_url", "pdf_url", "project_url", "code_url")
+
+
+class Publication(models.Model):
+    """The published snapshot of a paper's metadata: exists exactly while the paper is public."""
+
+    paper = models.OneToOneField(Paper, on_delete=models.CASCADE, primary_key=True, related_name="publication")
+    version = models.PositiveIntegerField()
+    title = models.TextField()
+    authors = models.JSONField(default=list)
+    authors_index = models.TextField(blank=True)
+    abstract = models.TextField(blank=True)
+    comment = models.TextField(blank=True)
+    journal_ref = models.TextField(blank=True)
+    doi = models.CharField(max_length=200, blank=True)
+    primary_category = models.CharField(max_length=40, blank=True)
+    categories = models.JSONField(default=list)
+    arxiv_published = models.DateTimeField(null=True, blank=True)
+    arxiv_updated = models.DateTimeField(null=True, blank=True)
+    abs_url = models.URLField(max_length=300)
+    pdf_url = models.URLField(max_length=300)
+    project_url = models.URLField(max_length=500, blank=True)
+    code_url = models.URLField(max_length=500, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.paper.arxiv_id}v{self.version} as published"
+
+    @classmethod
+    def snapshot(cls, paper):
+        """The values readers will see, taken from the paper as editors left it."""
+        values = {name: getattr(paper, name) for name in PUBLIC_FIELDS}
+        return {**values, "authors_index": Paper.index_authors(paper.authors)}
+
+    @property
+    def arxiv_id(self):
+        return self.paper.arxiv_id
+
+    @property
+    def versioned_id(self):
+        return f"{self.paper.arxiv_id}v{self.version}"
+
+    @property
+    def figure_credit(self):
+        """The attribution printed under each public figure."""
+        authors = self.authors[0] + (" et al." if len(self.authors) > 1 else "") if self.authors else "The authors"
+        return f"{authors}, arXiv:{self.paper.arxiv_id}, {licences.short_name(self.paper.license)}"
+
+    def changes(self, paper):
+        """(field, public value, value waiting for the next publication) for each field that differs."""
+        return [(name, getattr(self, name), getattr(paper, name)) for name in PUBLIC_FIELDS
+                if getattr(self, name) != getattr(paper, name)]
 
 
 class Generation(models.Model):
@@ -342,13 +404,11 @@ class Section(models.Model):
 
 class FigureQuerySet(models.QuerySet):
     def public(self):
-        """The figures readers see: kept, of the published version of a published paper, and
-        under a licence that allows it (or with an editor's recorded override)."""
-        from .licences import open_q
-
-        allowed = open_q("paper__license") | ~Q(paper__figures_override_reason="")
-        return self.filter(allowed, kept=True, paper__in=Paper.objects.published(),
-                           paper_version=F("paper__version"))
+        """The figures readers see: those kept when the paper was last published, under a licence
+        that allows it (or with an editor's recorded override). A licence counts at once;
+        an editor's choice of figures waits for the next publication."""
+        allowed = licences.open_q("paper__license") | ~Q(paper__figures_override_reason="")
+        return self.filter(allowed, public=True, paper__in=Paper.objects.published())
 
 
 class Figure(models.Model):
@@ -372,6 +432,8 @@ class Figure(models.Model):
     sha256 = models.CharField(max_length=64)
     kept = models.BooleanField(default=False, help_text="Shown to readers once published; the lead figure "
                                "is chosen when the paper is read")
+    # Kept when the paper was last published: what readers see until it is published again.
+    public = models.BooleanField(default=False)
 
     objects = FigureQuerySet.as_manager()
 

@@ -135,12 +135,8 @@ def _reading_order(blocks, width):
     return ordered
 
 
-def page_lines(doc, found=None):
+def page_lines(doc, found):
     """`found`: the figures on these pages (figures.find_all), whose labels are not running text."""
-    if found is None:
-        from .figures import find_all  # figures reads text with this module's helpers
-
-        found = find_all(doc)
     lines = []
     heights = {}
     for page_no, page in enumerate(doc):
@@ -423,7 +419,7 @@ def quality_flags(quality):
 
 # --- the whole extraction -------------------------------------------------------------
 
-def extract_text(doc, found=None):
+def extract_text(doc, found):
     """The paper's text by section, with what was found and how well."""
     lines = page_lines(doc, found)
     full_text = join_lines(ln.text for ln in lines)

@@ -18,6 +18,13 @@ import html
 import re
 from dataclasses import dataclass, field
 
+from django.db import transaction
+from django.utils.text import slugify
+
+from . import lifecycle, pipeline
+from .arxiv_source import find_links
+from .models import Generation, Paper, Topic
+
 FRONT_MATTER_RE = re.compile(r"\A\s*---\n(.*?)\n---\n", re.S)
 ENTRY_RE = re.compile(r"^## (?!#)(.+)$", re.M)
 AUTHORS_RE = re.compile(r"^\*\*Authors?\s*[:：]\s*(.+?)\*\*\s*$", re.M)
@@ -154,14 +161,6 @@ def import_post(text, name=""):
 
     Idempotent by arXiv id: a paper imported before is left alone. Returns (topic, created, skipped).
     """
-    from django.db import transaction
-    from django.utils import timezone
-    from django.utils.text import slugify
-
-    from . import pipeline
-    from .arxiv_source import find_links
-    from .models import Generation, Paper, Topic
-
     post = parse(text)
     tags = post.meta.get("tags") or []
     topic_name = (tags[0] if isinstance(tags, list) and tags else "") or str(post.meta.get("title") or "Imported")
@@ -176,12 +175,11 @@ def import_post(text, name=""):
             paper = Paper.objects.filter(arxiv_id=entry.arxiv_id).first()
             if paper is None:
                 project, code = find_links(entry.comment)
-                paper = Paper.objects.create(
-                    arxiv_id=entry.arxiv_id, version=entry.version, title=entry.title, authors=entry.authors,
+                paper = lifecycle.create_drafted(
+                    topic, arxiv_id=entry.arxiv_id, version=entry.version, title=entry.title, authors=entry.authors,
                     abstract=entry.abstract, comment=entry.comment, abs_url=entry.abs_url,
                     pdf_url=f"https://arxiv.org/pdf/{entry.arxiv_id}v{entry.version}",
-                    project_url=project, code_url=code, state=Paper.State.IN_REVIEW, review_at=timezone.now(),
-                    language="zh" if CJK_RE.search(entry.title) else "en",
+                    project_url=project, code_url=code, language="zh" if CJK_RE.search(entry.title) else "en",
                 )
             paper.topics.add(topic)
             if Generation.objects.filter(paper=paper, backend="imported").exists():
@@ -196,15 +194,13 @@ def import_post(text, name=""):
             for kind in IMPORTED_KINDS:
                 if kind in entry.sections or kind != "details":
                     pipeline.add_draft(paper, generation, kind)
-            Paper.objects.filter(pk=paper.pk).update(flag_score=pipeline.paper_flag_score(paper))
+            lifecycle.refresh_flag_score(paper)
             created += 1
     return topic, created, skipped
 
 
 def export_day(topic, day):
     """A published day of a topic as a ChatPaperFree/Hexo post: the same shape import_post reads."""
-    from .models import Paper
-
     papers = list(
         Paper.objects.published().with_public_parts().filter(topics=topic, published_on=day)
         .order_by("published_at", "pk")
@@ -222,8 +218,9 @@ def export_day(topic, day):
     ]
     for paper in papers:
         own = sections.get(paper.pk, {})
-        lines += [f"## {paper.title}", "", f"**Authors:{', '.join(paper.authors)}**", "", paper.abstract, "",
-                  f"[PDF]({paper.abs_url}) {paper.comment}".rstrip(), ""]
+        public = paper.publication
+        lines += [f"## {public.title}", "", f"**Authors:{', '.join(public.authors)}**", "", public.abstract, "",
+                  f"[PDF]({public.abs_url}) {public.comment}".rstrip(), ""]
         for kind in ("summary", "key_takeaways"):
             lines += [f"**{names[kind]}**", own.get(kind, ""), ""]
         lines += ["**[ChatPaperFree](https://huggingface.co/spaces/Kedreamix/ChatPaperFree)**", ""]

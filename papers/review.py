@@ -1,4 +1,5 @@
-"""Editorial actions as plain functions; the admin's views and actions call these.
+"""Editorial actions on sections and figures as plain functions; the admin's views and actions
+call these, and papers.lifecycle for every change of a paper's state.
 
 Rules they keep:
 - nothing an editor typed is lost: every body change is a SectionRevision, every
@@ -11,21 +12,20 @@ Rules they keep:
 """
 
 import re
+from collections import defaultdict
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from rapidfuzz.distance import Levenshtein
 
-from . import caching, search
-from .models import Paper, Section, SectionRevision
-from .pipeline import log_event
-
-State = Paper.State
+from . import lifecycle, oai, queue
+from .models import Figure, Generation, Paper, Publication, Section, SectionRevision
 
 
-class ReviewError(Exception):
+class ReviewError(lifecycle.TransitionError):
     """An action that cannot be done now; the message says why, for the editor."""
 
 
@@ -73,7 +73,7 @@ def edit_section(section_id, body, version, user):
         if was_approved:
             SectionRevision.objects.create(section=section, user=user, action="withdrawn",
                                            before="approved", after="draft")
-        back_to_review(section.paper, user, f"{section.get_kind_display()} edited")
+        lifecycle.back_to_review(section.paper, user, f"{section.get_kind_display()} edited")
     section.refresh_from_db()
     return section
 
@@ -102,105 +102,6 @@ def approve_all(paper, user):
     return len(drafts)
 
 
-def back_to_review(paper, user, why):
-    """A published paper whose text changed needs publishing again; readers keep the old text."""
-    moved = Paper.objects.filter(pk=paper.pk, state=State.PUBLISHED).update(state=State.IN_REVIEW)
-    if moved:
-        log_event(paper, "review", "done", f"back in review: {why}", user=user)
-
-
-def unapproved(paper):
-    return current_sections(paper).exclude(status=Section.Status.APPROVED)
-
-
-def publish(paper, user):
-    """Make the paper public with its current, approved sections and kept figures."""
-    with transaction.atomic():
-        paper = Paper.objects.select_for_update().get(pk=paper.pk)
-        if paper.state not in (State.IN_REVIEW, State.PUBLISHED):
-            raise ReviewError(f"Only a paper in review can be published; this one is {paper.get_state_display().lower()}.")
-        waiting = [s.get_kind_display() for s in unapproved(paper)]
-        if waiting:
-            raise ReviewError(f"Not published: approve every section first ({', '.join(waiting)} not approved).")
-        if not current_sections(paper).exists():
-            raise ReviewError("Not published: the paper has no sections.")
-        now = timezone.now()
-        Section.objects.filter(paper=paper).update(public=False)
-        Section.objects.filter(paper=paper, is_current=True).update(public=True, published_body=F("body"))
-        published_at = paper.published_at or now
-        Paper.objects.filter(pk=paper.pk).update(
-            state=State.PUBLISHED, published_at=published_at, publish_at=None,
-            published_on=timezone.localdate(published_at),
-        )
-        log_event(paper, "publish", "done", "published", user=user)
-        transaction.on_commit(lambda: public_changed(paper))
-    return True
-
-
-def unpublish(paper, user):
-    with transaction.atomic():
-        moved = Paper.objects.filter(pk=paper.pk, published_at__isnull=False).update(
-            published_at=None, publish_at=None,
-            state=State.IN_REVIEW if paper.state == State.PUBLISHED else paper.state,
-        )
-        if not moved:
-            raise ReviewError("The paper is not published.")
-        Section.objects.filter(paper=paper).update(public=False)
-        log_event(paper, "unpublish", "done", "taken off the public site", user=user)
-        transaction.on_commit(lambda: public_changed(paper))
-    return True
-
-
-def schedule_publication(paper, when, user):
-    if when <= timezone.now():
-        raise ReviewError("Choose a time in the future, or publish now.")
-    waiting = [s.get_kind_display() for s in unapproved(paper)]
-    if waiting:
-        raise ReviewError(f"Not scheduled: approve every section first ({', '.join(waiting)} not approved).")
-    Paper.objects.filter(pk=paper.pk).update(publish_at=when)
-    log_event(paper, "publish", "scheduled", f"to be published at {when:%Y-%m-%d %H:%M %Z}", user=user)
-
-
-def publish_due(now=None):
-    """Publish every paper whose scheduled time has come (run by a django-q2 schedule)."""
-    now = now or timezone.now()
-    published = 0
-    for paper in Paper.objects.filter(publish_at__lte=now):
-        try:
-            publish(paper, user=None)
-            published += 1
-        except ReviewError as exc:
-            Paper.objects.filter(pk=paper.pk).update(publish_at=None)
-            log_event(paper, "publish", "failed", f"scheduled publication cancelled: {exc}")
-    return published
-
-
-def reject(paper, reason, user):
-    reason = reason.strip()
-    if not reason:
-        raise ReviewError("Say why the paper is rejected.")
-    with transaction.atomic():
-        Paper.objects.filter(pk=paper.pk).update(
-            state=State.REJECTED, rejection_reason=reason, rejected_at=timezone.now(),
-            published_at=None, publish_at=None,
-        )
-        Section.objects.filter(paper=paper).update(public=False)
-        log_event(paper, "reject", "done", reason, user=user)
-        transaction.on_commit(lambda: public_changed(paper))
-
-
-def public_changed(paper):
-    """What readers may see changed: reindex the paper and drop every cached public page."""
-    search.index_paper(Paper.objects.get(pk=paper.pk))
-    caching.public_changed()
-
-
-def if_public_changed(paper):
-    """A change to a paper readers can see (its figures, their licence) reaches them once committed."""
-    if Paper.objects.published().filter(pk=paper.pk).exists():
-        transaction.on_commit(lambda: public_changed(paper))
-
-
 def set_figures(paper, kept_ids, order, user):
     """Keep or hide figures and set their order: `order` maps figure id -> position."""
     figures = list(paper.figures.filter(paper_version=paper.version))
@@ -213,59 +114,52 @@ def set_figures(paper, kept_ids, order, user):
             type(figure).objects.filter(pk=figure.pk).update(order=figure.order + 10000)
         for figure in figures:
             type(figure).objects.filter(pk=figure.pk).update(order=figure.order, kept=figure.kept)
-        log_event(paper, "figures", "done",
-                  f"{sum(f.kept for f in figures)} of {len(figures)} figures kept", user=user)
-        if_public_changed(paper)
+        lifecycle.log_event(paper, "figures", "done",
+                            f"{sum(f.kept for f in figures)} of {len(figures)} figures kept", user=user)
+        # Readers keep the figures of the last publication until a publisher publishes again.
+        lifecycle.back_to_review(paper, user, "figures chosen")
 
 
-def override_figure_licence(paper, reason, user):
-    """Show the paper's figures although its licence does not allow reuse by default.
+def waiting_changes(paper):
+    """What changed since a public paper was published, which readers get only when a publisher
+    publishes again: (what, as readers see it, as it waits) for each field, section and the figures."""
+    publication = Publication.objects.filter(paper=paper).first()
+    if publication is None:
+        return []
+    rows = [(Paper._meta.get_field(name).verbose_name, str(public), str(waiting))
+            for name, public, waiting in publication.changes(paper)]
+    published = dict(Section.objects.filter(paper=paper, public=True).values_list("kind", "published_body"))
+    for section in current_sections(paper):
+        if not section.public or section.body != section.published_body:
+            rows.append((section.get_kind_display(), published.get(section.kind, ""), section.body))
 
-    Only someone who may publish can do it (the admin checks the permission), and only with a reason,
-    which is kept on the paper and in its history. An empty reason withdraws the override."""
-    reason = reason.strip()
-    if paper.figures_allowed and not paper.figures_override_reason and reason:
-        raise ReviewError("This paper's licence already allows its figures; no override is needed.")
-    with transaction.atomic():
-        Paper.objects.filter(pk=paper.pk).update(
-            figures_override_reason=reason, figures_override_by=user if reason else None,
-            figures_override_at=timezone.now() if reason else None,
-        )
-        log_event(paper, "figures", "done", f"licence override: {reason}" if reason else "licence override withdrawn",
-                  user=user)
-        if_public_changed(paper)
+    def labels(figures):
+        return ", ".join(f.label or f"figure {f.order}" for f in figures.order_by("order")) or "none"
+
+    shown = labels(Figure.objects.filter(paper=paper, public=True))
+    kept = labels(Figure.objects.filter(paper=paper, paper_version=paper.version, kept=True))
+    if shown != kept:
+        rows.append(("figures", shown, kept))
+    return rows
 
 
 def check_licence_again(paper, user):
     """Ask OAI-PMH for the paper's licence now (after an outage, or a licence changed on arXiv)."""
-    from .pipeline import check_licence
-
-    changes = check_licence(paper)
-    if not changes:
-        raise ReviewError("arXiv's OAI-PMH interface did not say; the paper's history has the reason.")
-    Paper.objects.filter(pk=paper.pk).update(**changes)
-    log_event(paper, "licence", "done", changes["license"] or "arXiv's default licence", user=user)
-    if_public_changed(paper)
-    return changes["license"]
+    try:
+        licence = oai.fetch_licence(paper.arxiv_id)
+    except oai.LicenceUnavailable as exc:
+        lifecycle.log_event(paper, "licence", "unknown", str(exc), user=user)
+        raise ReviewError("arXiv's OAI-PMH interface did not say; the paper's history has the reason.") from exc
+    lifecycle.record_licence(paper, licence, user)
+    return licence
 
 
 def request_regeneration(paper, user, kind=None):
     """Queue a new draft for one section or the whole paper; the current text stays as history."""
-    from .tasks import enqueue_regeneration
-
-    if paper.state not in (State.IN_REVIEW, State.PUBLISHED):
-        raise ReviewError("Only a paper in review or published can be regenerated.")
-    log_event(paper, "regenerate", "queued", f"{kind or 'all sections'} requested", user=user)
-    transaction.on_commit(lambda: enqueue_regeneration(paper.pk, kind, user.pk if user else None))
-
-
-def process_new_version(paper, user):
-    """Take the waiting arXiv version through the pipeline; readers keep the published text meanwhile."""
-    from .pipeline import apply_new_version
-
-    if not paper.new_version:
-        raise ReviewError("No newer arXiv version is waiting for this paper.")
-    apply_new_version(paper, user)
+    if not lifecycle.is_editable(paper):
+        raise ReviewError("Only a paper with its drafts written, and not rejected, can be regenerated.")
+    lifecycle.log_event(paper, "regenerate", "queued", f"{kind or 'all sections'} requested", user=user)
+    transaction.on_commit(lambda: queue.enqueue_regeneration(paper.pk, kind, user.pk if user else None))
 
 
 def effort_report(papers=None):
@@ -310,12 +204,6 @@ def human(delta):
 
 def usage_report():
     """LLM tokens and estimated cost per topic and month (from Generation.usage and LLM_PRICES)."""
-    from collections import defaultdict
-
-    from django.conf import settings
-
-    from .models import Generation
-
     rows = defaultdict(lambda: {"papers": set(), "input": 0, "output": 0, "thinking": 0, "cost": 0.0, "priced": True})
     topic_names = dict(Paper.topics.through.objects.values_list("paper_id", "topic__name"))
     for generation in Generation.objects.exclude(usage={}).only("paper_id", "model", "usage", "created_at"):

@@ -14,7 +14,7 @@ import re
 from django.db import connection, transaction
 
 from .models import Paper, Section
-from .summarizers.extractive import STOPWORDS
+from .stopwords import STOPWORDS
 
 CJK_RUN_RE = re.compile(r"[\u4e00-\u9fff]+")
 TOKEN_RE = re.compile(r"\w+")
@@ -32,11 +32,12 @@ def bigrams(text):
 
 
 def document(paper):
+    """What search reads of a published paper: what readers see of it."""
     body = "\n".join(Section.objects.filter(paper=paper, public=True).values_list("published_body", flat=True))
     return {
-        "title": bigrams(paper.title),
-        "authors": " ".join(paper.authors),
-        "abstract": bigrams(paper.abstract),
+        "title": bigrams(paper.publication.title),
+        "authors": " ".join(paper.publication.authors),
+        "abstract": bigrams(paper.publication.abstract),
         "body": bigrams(body),
     }
 
@@ -124,5 +125,6 @@ def search(query, topic=None, date_from=None, date_to=None, limit=50, exclude=No
 
 def related(paper, limit=5):
     """Published papers whose text is most like this one's title and abstract."""
-    words = [w for w in terms(f"{paper.title} {paper.title} {paper.abstract[:300]}") if w not in STOPWORDS]
+    public = paper.publication
+    words = [w for w in terms(f"{public.title} {public.title} {public.abstract[:300]}") if w not in STOPWORDS]
     return search(" ".join(dict.fromkeys(words)), exclude=paper.pk, limit=limit, any_term=True)

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import search
-from .models import Generation, Paper, Section, Topic
+from .models import Generation, Paper, Publication, Section, Topic
 from .summarizers.base import SECTION_KINDS
 
 WORDS = ("audio driven talking head avatar gaussian splatting diffusion portrait motion memory relighting "
@@ -40,12 +40,14 @@ def seed_papers(count, topic=None, seed=0, per_day=20, start=None):
             abstract=" ".join(rng.choice(WORDS) for _ in range(60)) + ".",
             categories=rng.sample(["cs.CV", "cs.GR", "cs.LG", "cs.MM"], 2), primary_category="cs.CV",
             abs_url=f"https://arxiv.org/abs/2601.{n:05d}v1", pdf_url=f"https://arxiv.org/pdf/2601.{n:05d}v1",
-            state=Paper.State.PUBLISHED, language="en", published_at=published_at,
+            stage=Paper.Stage.DRAFTED, status=Paper.Status.PUBLISHED, language="en", published_at=published_at,
             published_on=timezone.localdate(published_at), review_at=published_at,
         ))
     with transaction.atomic():
         Paper.objects.bulk_create(papers, batch_size=500)
         papers = list(Paper.objects.filter(arxiv_id__in=[p.arxiv_id for p in papers]))
+        Publication.objects.bulk_create([Publication(paper=p, **Publication.snapshot(p)) for p in papers],
+                                        batch_size=500)
         Paper.topics.through.objects.bulk_create(
             [Paper.topics.through(paper_id=p.pk, topic_id=topic.pk) for p in papers], batch_size=1000)
         Generation.objects.bulk_create([
@@ -64,6 +66,6 @@ def seed_papers(count, topic=None, seed=0, per_day=20, start=None):
                     reviewed_at=p.published_at,
                 ))
         Section.objects.bulk_create(sections, batch_size=1000)
-    for paper in papers:
+    for paper in Paper.objects.published().filter(pk__in=[p.pk for p in papers]):
         search.index_paper(paper)
     return papers

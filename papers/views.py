@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 
 from . import search as search_index
+from . import surfaces
 from .caching import cached_public
 from .models import Paper, Section, Topic
 
@@ -109,7 +110,7 @@ def paper_detail(request, arxiv_id):
 
 def related_papers(paper):
     """Ranking every paper against this one costs ~100 ms at 10,000 papers: do it once a day per paper."""
-    ids = cache.get_or_set(f"related:{paper.pk}", lambda: [p.pk for p in search_index.related(paper)],
+    ids = cache.get_or_set(surfaces.related_key(paper.pk), lambda: [p.pk for p in search_index.related(paper)],
                            RELATED_CACHE_SECONDS)
     found = Paper.objects.published().in_bulk(ids)
     return [found[pk] for pk in ids if pk in found]
@@ -117,14 +118,14 @@ def related_papers(paper):
 
 @cached_public
 def category(request, name):
-    papers = Paper.objects.published().with_public_parts(figures=False).filter(categories__icontains=f'"{name}"').order_by("-published_at")
+    papers = Paper.objects.published().with_public_parts(figures=False).filter(publication__categories__icontains=f'"{name}"').order_by("-published_at")
     page = Paginator(papers, PAPERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "papers/listing.html", {"heading": name, "kind": "category", "page": page})
 
 
 @cached_public
 def author(request, name):
-    papers = Paper.objects.published().with_public_parts(figures=False).filter(authors_index__contains=f"\n{name}\n").order_by("-published_at")
+    papers = Paper.objects.published().with_public_parts(figures=False).filter(publication__authors_index__contains=f"\n{name}\n").order_by("-published_at")
     page = Paginator(papers, PAPERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "papers/listing.html", {"heading": name, "kind": "author", "page": page})
 
@@ -171,20 +172,22 @@ def parse_date(value):
 
 
 def bibtex(paper):
+    arxiv_id, paper = paper.arxiv_id, paper.publication
+
     def clean(text):
         return text.replace("{", "").replace("}", "").replace("\\", "")
 
     key = f"{(paper.authors[0].split()[-1] if paper.authors else 'arxiv').lower()}{paper.arxiv_published.year if paper.arxiv_published else ''}"
-    key = "".join(c for c in key if c.isalnum()) + paper.arxiv_id.replace("/", "").replace(".", "")[-5:]
+    key = "".join(c for c in key if c.isalnum()) + arxiv_id.replace("/", "").replace(".", "")[-5:]
     fields = [
         ("title", f"{{{clean(paper.title)}}}"),
         ("author", " and ".join(clean(a) for a in paper.authors)),
         ("year", str(paper.arxiv_published.year) if paper.arxiv_published else ""),
-        ("eprint", paper.arxiv_id),
+        ("eprint", arxiv_id),
         ("archivePrefix", "arXiv"),
         ("primaryClass", paper.primary_category),
         ("doi", paper.doi),
-        ("url", f"https://arxiv.org/abs/{paper.arxiv_id}"),
+        ("url", f"https://arxiv.org/abs/{arxiv_id}"),
     ]
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
     return f"@misc{{{key},\n{body}\n}}"

@@ -23,7 +23,7 @@ def make_reviewed_paper(topic, fake_arxiv, n=1, pdf="avatar_hifiavatar_ieee_tmm_
         categories=["cs.CV", "cs.GR"], primary_category="cs.CV", license=license,
     )
     paper.topics.add(topic)
-    assert pipeline.process_paper(paper.pk) == Paper.State.IN_REVIEW
+    assert pipeline.process_paper(paper.pk) == Paper.Stage.DRAFTED
     paper.refresh_from_db()
     return paper
 

@@ -3,7 +3,7 @@
 import pytest
 from django.test import TestCase
 
-from papers import review
+from papers import lifecycle, review
 from papers.models import Section
 
 from .review_fixtures import make_reviewed_paper, user_in
@@ -14,7 +14,7 @@ SECRET_MARKERS = ["DRAFT-ONLY-TITLE", "REJECTED-ONLY-TITLE", "UNAPPROVED-EDIT-TE
 def publish(paper, user):
     review.approve_all(paper, user)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        review.publish(paper, user)
+        lifecycle.publish(paper, user)
     paper.refresh_from_db()
     return paper
 
@@ -32,7 +32,7 @@ def site(topic, fake_arxiv, django_user_model):
     rejected.title = "REJECTED-ONLY-TITLE"
     rejected.save()
     with TestCase.captureOnCommitCallbacks(execute=True):
-        review.reject(rejected, "a duplicate", user)
+        lifecycle.reject(rejected, "a duplicate", user)
     method = Section.objects.get(paper=belle, kind="method", is_current=True)
     review.edit_section(method.pk, "UNAPPROVED-EDIT-TEXT", method.version, user)
     return {"avatar": avatar, "belle": belle, "draft": draft, "rejected": rejected, "topic": topic, "user": user}

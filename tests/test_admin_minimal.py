@@ -27,7 +27,7 @@ def paper(topic, fake_arxiv):
     return paper
 
 
-@pytest.mark.parametrize("query", ["", "?state__exact=in_review", "?flag=no_text", "?flag=any", "?q=scanned"])
+@pytest.mark.parametrize("query", ["", "?stage__exact=drafted", "?status__exact=unpublished", "?flag=no_text", "?flag=any", "?q=scanned"])
 def test_the_paper_list_filters(editor_client, paper, query):
     page = editor_client.get(f"/admin/papers/paper/{query}")
     assert page.status_code == 200
@@ -44,11 +44,11 @@ def test_the_paper_page_shows_sections_flags_and_history(editor_client, paper):
 
 
 def test_retry_and_publish_actions(editor_client, paper):
-    Paper.objects.filter(pk=paper.pk).update(state=Paper.State.FAILED, failed_step="review")
+    Paper.objects.filter(pk=paper.pk).update(stage=Paper.Stage.FAILED, failed_step="review")
     response = editor_client.post("/admin/papers/paper/", {"action": "retry", "_selected_action": [paper.pk]},
                                   follow=True)
     assert "1 paper(s) queued again." in response.content.decode()
-    assert pipeline.process_paper(paper.pk) == Paper.State.IN_REVIEW
+    assert pipeline.process_paper(paper.pk) == Paper.Stage.DRAFTED
     editor_client.post("/admin/papers/paper/", {"action": "approve_all", "_selected_action": [paper.pk]})
     response = editor_client.post("/admin/papers/paper/", {"action": "publish", "_selected_action": [paper.pk]},
                                   follow=True)

@@ -75,7 +75,7 @@ def test_editor_fixes_and_approves_publisher_publishes_reader_sees_the_fix(
     expect(page.locator("main")).to_contain_text("It compacts the heap in two passes.")
     expect(page.locator("main ol li")).to_have_count(2)
     shots(page, "5-reader-sees-the-fix")
-    assert Paper.objects.get(pk=flagged.pk).state == Paper.State.PUBLISHED
+    assert Paper.objects.get(pk=flagged.pk).status == Paper.Status.PUBLISHED
     assert Section.objects.get(paper=flagged, kind="method", is_current=True).reviewer.username == "editor"
     assert sorted(p.name for p in SHOTS.iterdir()) == [f"{n}.png" for n in (
         "1-editor-queue", "2-editor-fixes-method", "3-editor-approved-all", "4-publisher-published",

@@ -32,15 +32,15 @@ def test_fetch_papers_sync_processes_the_new_papers_here(fake_arxiv, topic):
     serve_samples(fake_arxiv)
     output = run("fetch_papers", "--topic", topic.slug, "--sync")
     assert "virtual-humans: 6 found, 6 new, 0 new versions" in output
-    assert "processed: 6 in_review" in output
-    assert Paper.objects.filter(state=Paper.State.IN_REVIEW).count() == 6
+    assert "processed: 6 drafted" in output
+    assert Paper.objects.filter(stage=Paper.Stage.DRAFTED).count() == 6
 
 
 def test_fetch_papers_without_sync_queues(fake_arxiv, topic, broker):
     serve_samples(fake_arxiv)
     run("fetch_papers")
     assert broker.queue_size() == 6
-    assert set(Paper.objects.values_list("state", flat=True)) == {Paper.State.FETCHED}
+    assert set(Paper.objects.values_list("stage", flat=True)) == {Paper.Stage.FETCHED}
 
 
 def test_fetch_papers_says_which_topic_failed_and_exits_non_zero(fake_arxiv, topic):
@@ -69,7 +69,7 @@ def test_the_demo_ingests_the_shipped_samples_when_arxiv_is_unreachable(db, sett
 
 def test_every_shipped_sample_paper_goes_through_the_pipeline(db):
     run("demo", "--offline")
-    assert "processed: 6 in_review" in run("process_papers", "--sync")
+    assert "processed: 6 drafted" in run("process_papers", "--sync")
     for paper in Paper.objects.all():
         assert paper.extraction["headings"] == [
             "Abstract", "1 Introduction", "2 Related Work", "3 Method", "4 Experiments", "5 Conclusion", "References"

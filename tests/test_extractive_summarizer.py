@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from papers import pdf, pipeline
+from papers import figures, pdf, pipeline
 from papers.models import Paper
 from papers.rendering import render_markdown
 from papers.summarizers import get_summarizer
@@ -21,7 +21,7 @@ ABSTRACT = (
 
 def paper_text_for(name, db_paper=None):
     with pdf.open_pdf(shared_file("pdfs", name)) as doc:
-        extraction = pdf.extract_text(doc)
+        extraction = pdf.extract_text(doc, figures.find_all(doc))
     paper = Paper(title="T", abstract=ABSTRACT, extraction=extraction, language=extraction["quality"]["language"],
                   flags=extraction["flags"])
     return pipeline.paper_text(paper), extraction

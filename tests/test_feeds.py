@@ -8,7 +8,7 @@ import feedparser
 import pytest
 from django.test import TestCase
 
-from papers import review
+from papers import lifecycle, review
 from papers.feeds import clean
 from papers.models import Section
 
@@ -60,7 +60,7 @@ def test_xml_illegal_characters_are_stripped(client, site):
     review.edit_section(method.pk, body, method.version, site["user"])
     review.approve_all(site["avatar"], site["user"])
     with TestCase.captureOnCommitCallbacks(execute=True):
-        review.publish(site["avatar"], site["user"])
+        lifecycle.publish(site["avatar"], site["user"])
     feed, response = parse(client, "/feed/atom/")
     assert b"\x00" not in response.content and b"\x0c" not in response.content
     assert "Clean text with a form feed and a vertical tab." in response.content.decode()

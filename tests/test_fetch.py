@@ -5,7 +5,7 @@ import logging
 import pytest
 from django.utils import timezone
 
-from papers import pacing, pipeline
+from papers import fetching, pacing
 from papers.models import FetchRun, Paper
 
 from .conftest import shared_file
@@ -16,10 +16,10 @@ SEARCH = ("arxiv", "new_search_all_testing_10_entries_doi_journal_ref.xml")
 def test_fetch_creates_papers_and_queues_each_once(fake_arxiv, topic, django_capture_on_commit_callbacks, broker):
     fake_arxiv.reply(shared_file(*SEARCH))
     with django_capture_on_commit_callbacks(execute=True):
-        run = pipeline.fetch_topic(topic)
+        run = fetching.fetch_topic(topic)
     assert (run.status, run.found, run.created) == (FetchRun.Status.OK, 10, 10)
     assert Paper.objects.count() == 10
-    assert set(Paper.objects.values_list("state", flat=True)) == {Paper.State.FETCHED}
+    assert set(Paper.objects.values_list("stage", flat=True)) == {Paper.Stage.FETCHED}
     assert broker.queue_size() == 10
     assert topic.papers.count() == 10
     query = fake_arxiv.api_requests()[0]
@@ -29,8 +29,8 @@ def test_fetch_creates_papers_and_queues_each_once(fake_arxiv, topic, django_cap
 def test_fetching_twice_makes_no_duplicates(fake_arxiv, topic, django_capture_on_commit_callbacks, broker):
     fake_arxiv.reply(shared_file(*SEARCH))
     with django_capture_on_commit_callbacks(execute=True):
-        pipeline.fetch_topic(topic)
-        second = pipeline.fetch_topic(topic)
+        fetching.fetch_topic(topic)
+        second = fetching.fetch_topic(topic)
     assert (second.found, second.created, second.updated) == (10, 0, 0)
     assert Paper.objects.count() == 10
     assert broker.queue_size() == 10
@@ -40,20 +40,21 @@ def fetch_v0_then_v1(fake_arxiv, topic, **between):
     """Fetch the search with 2202.12139 as v0, update it with `between`, then fetch v1."""
     body = shared_file(*SEARCH).read_bytes()
     fake_arxiv.reply(body.replace(b"2202.12139v1", b"2202.12139v0"))
-    pipeline.fetch_topic(topic)
+    fetching.fetch_topic(topic)
     Paper.objects.filter(arxiv_id="2202.12139").update(**between)
     fake_arxiv.queue[:] = [(200, body, 0)]
-    return pipeline.fetch_topic(topic), Paper.objects.get(arxiv_id="2202.12139")
+    return fetching.fetch_topic(topic), Paper.objects.get(arxiv_id="2202.12139")
 
 
 def test_a_new_version_is_processed_again(fake_arxiv, topic):
-    run, paper = fetch_v0_then_v1(fake_arxiv, topic, state=Paper.State.IN_REVIEW)
-    assert (run.updated, paper.version, paper.state) == (1, 1, Paper.State.FETCHED)
+    run, paper = fetch_v0_then_v1(fake_arxiv, topic, stage=Paper.Stage.DRAFTED)
+    assert (run.updated, paper.version, paper.stage) == (1, 1, Paper.Stage.FETCHED)
 
 
 def test_a_new_version_of_a_published_paper_keeps_the_published_text(fake_arxiv, topic):
-    _, paper = fetch_v0_then_v1(fake_arxiv, topic, state=Paper.State.PUBLISHED, published_at=timezone.now())
-    assert (paper.version, paper.state) == (0, Paper.State.PUBLISHED)
+    _, paper = fetch_v0_then_v1(fake_arxiv, topic, stage=Paper.Stage.DRAFTED, status=Paper.Status.PUBLISHED,
+                                published_at=timezone.now())
+    assert (paper.version, paper.status) == (0, Paper.Status.PUBLISHED)
     assert paper.new_version["version"] == 1 and paper.new_version["arxiv_id"] == "2202.12139"
     assert paper.events.filter(step="fetch", outcome="skipped", message__contains="v1 is on arXiv").exists()
 
@@ -62,7 +63,7 @@ def test_since_stops_at_older_papers(fake_arxiv, topic):
     fake_arxiv.reply(shared_file("arxiv", "new_two_authors_two_categories.xml"))
     from datetime import datetime, timezone
 
-    run = pipeline.fetch_topic(topic, since=datetime(2020, 1, 1, tzinfo=timezone.utc))
+    run = fetching.fetch_topic(topic, since=datetime(2020, 1, 1, tzinfo=timezone.utc))
     assert (run.status, run.found) == (FetchRun.Status.OK, 0)
 
 
@@ -76,7 +77,7 @@ def test_an_outage_fails_the_run_with_one_clear_line_and_no_papers(
 ):
     fake_arxiv.reply(shared_file(*body) if isinstance(body, tuple) else body, status=status, delay=delay)
     with caplog.at_level(logging.WARNING, logger="papers"):
-        run = pipeline.fetch_topic(topic)
+        run = fetching.fetch_topic(topic)
     assert run.status == FetchRun.Status.FAILED
     assert message in run.error
     assert Paper.objects.count() == 0
@@ -87,16 +88,16 @@ def test_an_outage_fails_the_run_with_one_clear_line_and_no_papers(
 def test_a_400_is_not_retried_but_a_503_is(fake_arxiv, topic, settings):
     settings.ARXIV_NUM_RETRIES = 2
     fake_arxiv.reply(shared_file("arxiv", "new_error_http400_incorrect_id_format_abc.xml"), status=400)
-    pipeline.fetch_topic(topic)
+    fetching.fetch_topic(topic)
     assert len(fake_arxiv.api_requests()) == 1
     fake_arxiv.queue[:] = [(503, b"busy", 0)]
-    pipeline.fetch_topic(topic)
+    fetching.fetch_topic(topic)
     assert len(fake_arxiv.api_requests()) == 1 + 3
 
 
 def test_an_empty_result_fails_the_run_so_the_next_run_retries(fake_arxiv, topic):
     fake_arxiv.reply(shared_file("arxiv", "new_empty_result_id_0000.0000.xml"))
-    run = pipeline.fetch_topic(topic)
+    run = fetching.fetch_topic(topic)
     assert run.status == FetchRun.Status.FAILED
     assert "no results" in run.error
 

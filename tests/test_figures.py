@@ -53,7 +53,7 @@ def test_the_measure_counts_a_miss_and_a_wrong_caption(tmp_path):
 def test_vector_plots_are_rendered_with_their_axis_labels(tmp_path):
     with pdf.open_pdf(shared_file("pdfs", "1111.2011v2_murray_delmaestro_prb_2col.pdf")) as doc:
         assert not any(page.get_image_info() for page in doc), "this paper has no raster image at all"
-        records = figures.extract_figures(doc, tmp_path, "figures")
+        records = figures.extract_figures(doc, tmp_path, "figures", figures.find_all(doc))
     assert [r["label"] for r in records] == ["Figure 1", "Figure 2", "Figure 3"]
     plot = Image.open(tmp_path / records[2]["image"].removeprefix("figures/")).convert("L")
     assert ImageStat.Stat(plot).stddev[0] > 20, "a drawn plot, not a blank rectangle"
@@ -114,9 +114,9 @@ def test_the_same_picture_is_stored_once(tmp_path):
     """A figure repeated on a later page (an appendix copy) is one picture, written once."""
     doc = synthetic_pdf(["Figure 1: A chart."])
     doc.insert_pdf(synthetic_pdf(["Figure 2: The same chart, again."]))
-    records = figures.extract_figures(doc, tmp_path, "figures")
+    records = figures.extract_figures(doc, tmp_path, "figures", figures.find_all(doc))
     assert len(records) == 1 and records[0]["kept"] and records[0]["label"] == "Figure 1"
-    again = figures.extract_figures(doc, tmp_path, "figures")
+    again = figures.extract_figures(doc, tmp_path, "figures", figures.find_all(doc))
     assert again[0]["image"] == records[0]["image"]
     assert len(list(tmp_path.rglob("*.webp"))) == 2  # the figure and its thumbnail, written once
 

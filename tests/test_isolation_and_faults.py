@@ -13,7 +13,7 @@ from papers.pdf import PdfError
 from .conftest import shared_pdfs
 from .test_pipeline import make_paper
 
-State = Paper.State
+Stage = Paper.Stage
 
 
 def loop_forever():
@@ -84,12 +84,12 @@ def test_mutated_pdfs_always_end_in_a_clean_state(topic, fake_arxiv, settings):
         fake_arxiv.pdfs[f"/pdf/2401.{n:05d}v1"] = data
         state = pipeline.process_paper(paper.pk)
         paper.refresh_from_db()
-        assert state in (State.IN_REVIEW, State.FAILED), (n, kind, state, paper.error)
-        if state == State.FAILED:
+        assert state in (Stage.DRAFTED, Stage.FAILED), (n, kind, state, paper.error)
+        if state == Stage.FAILED:
             assert paper.error and paper.failed_step in ("download", "extract"), (n, kind, paper.error)
         outcomes[state] = outcomes.get(state, 0) + 1
     print(f"\nmutated PDFs: {outcomes}")
-    assert outcomes.get(State.FAILED, 0) > 0 and outcomes.get(State.IN_REVIEW, 0) > 0
+    assert outcomes.get(Stage.FAILED, 0) > 0 and outcomes.get(Stage.DRAFTED, 0) > 0
 
 
 def test_an_unwritable_media_folder_waits_with_a_message_and_resumes_once_fixed(topic, fake_arxiv, settings):
@@ -99,12 +99,12 @@ def test_an_unwritable_media_folder_waits_with_a_message_and_resumes_once_fixed(
     blocker = settings.MEDIA_ROOT / "figures"
     blocker.parent.mkdir(parents=True, exist_ok=True)
     blocker.write_text("a file where the figures folder should be")
-    assert pipeline.process_paper(paper.pk) == State.DOWNLOADED
+    assert pipeline.process_paper(paper.pk) == Stage.DOWNLOADED
     paper.refresh_from_db()
     assert "could not be written under MEDIA_ROOT" in paper.error and paper.attempts == 1
     blocker.unlink()
     Paper.objects.filter(pk=paper.pk).update(claimed_until=timezone.now())
-    assert pipeline.process_paper(paper.pk) == State.IN_REVIEW
+    assert pipeline.process_paper(paper.pk) == Stage.DRAFTED
     assert paper.figures.count() == 4
 
 
@@ -129,11 +129,11 @@ def test_a_full_disk_waits_with_a_message_and_resumes_once_there_is_room(topic, 
 
     settings.MEDIA_ROOT = tiny_disk / "media"
     paper = make_paper(topic, fake_arxiv, "2303.07610v1_cjk_2col_belle.pdf")
-    assert pipeline.process_paper(paper.pk) == State.FETCHED
+    assert pipeline.process_paper(paper.pk) == Stage.FETCHED
     paper.refresh_from_db()
     assert "could not be written under MEDIA_ROOT" in paper.error and "No space left on device" in paper.error
     assert paper.failed_step == "download" and paper.attempts == 1
     assert list(tiny_disk.rglob("*.part")) == [], "no half-written file is left behind"
     subprocess.run(["mount", "-o", "remount,size=64m", str(tiny_disk)], check=True)
     Paper.objects.filter(pk=paper.pk).update(claimed_until=timezone.now())
-    assert pipeline.process_paper(paper.pk) == State.IN_REVIEW
+    assert pipeline.process_paper(paper.pk) == Stage.DRAFTED

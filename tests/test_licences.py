@@ -3,7 +3,7 @@
 import pytest
 from django.test import TestCase
 
-from papers import licences, review
+from papers import licences, lifecycle, oai, review
 from papers.models import Figure, Paper
 
 from .conftest import DATA
@@ -19,7 +19,7 @@ def reply(fake_arxiv, name, status=200):
 def published(paper, user):
     with TestCase.captureOnCommitCallbacks(execute=True):
         review.approve_all(paper, user)
-        review.publish(paper, user)
+        lifecycle.publish(paper, user)
     paper.refresh_from_db()
     return paper
 
@@ -31,7 +31,7 @@ def published(paper, user):
     ("getrecord_no_license.xml", "", False),
 ])
 def test_the_licence_is_read_from_the_arxiv_record(name, url, is_open):
-    licence = licences.parse_licence((OAI / name).read_bytes())
+    licence = oai.parse_licence((OAI / name).read_bytes())
     assert licence == url and licences.is_open(licence) is is_open
 
 
@@ -79,7 +79,7 @@ def test_under_a_licence_without_reuse_figures_wait_for_an_override_with_a_reaso
     assert page.count("<figure>") == 1 and "arXiv non-exclusive licence" in page
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        review.override_figure_licence(paper, "  ", publisher)
+        lifecycle.override_figure_licence(paper, "  ", publisher)
     assert client.get(paper.get_absolute_url()).content.decode().count("<figure>") == 0, "withdrawn"
 
 
@@ -92,7 +92,7 @@ def test_an_oai_pmh_error_or_outage_leaves_the_licence_unknown_and_loses_nothing
 ):
     reply(fake_arxiv, name, status)
     paper = make_reviewed_paper(topic, fake_arxiv, license="")
-    assert paper.state == Paper.State.IN_REVIEW and paper.figures.count() == 4
+    assert paper.stage == Paper.Stage.DRAFTED and paper.figures.count() == 4
     assert (paper.license, paper.license_checked_at) == ("", None)
     assert message in paper.events.get(step="licence", outcome="unknown").message
     assert not paper.figures_allowed
@@ -105,8 +105,8 @@ def test_an_oai_pmh_error_or_outage_leaves_the_licence_unknown_and_loses_nothing
 
 def test_an_override_is_refused_where_the_licence_already_allows(topic, fake_arxiv, publisher):  # noqa: F811
     paper = make_reviewed_paper(topic, fake_arxiv)
-    with pytest.raises(review.ReviewError, match="already allows"):
-        review.override_figure_licence(paper, "just in case", publisher)
+    with pytest.raises(lifecycle.TransitionError, match="already allows"):
+        lifecycle.override_figure_licence(paper, "just in case", publisher)
 
 
 def test_the_review_page_says_the_licence_and_offers_the_override_to_publishers_only(

@@ -10,7 +10,7 @@ from papers.models import Generation, Paper, ServiceAlert
 from .fake_llm import DIGEST, FakeLLM, fast_llm_settings, openai_ok
 from .test_pipeline import make_paper
 
-State = Paper.State
+Stage = Paper.Stage
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def codes(paper):
 
 def test_the_same_prompt_and_schema_through_an_openai_compatible_server(endpoint, paper, settings):
     endpoint.reply(openai_ok(reasoning=40))
-    assert pipeline.process_paper(paper.pk) == State.IN_REVIEW
+    assert pipeline.process_paper(paper.pk) == Stage.DRAFTED
     (request,) = endpoint.requests
     assert request["path"] == "/v1/chat/completions"
     assert {k.lower(): v for k, v in request["headers"].items()}["authorization"] == "Bearer sk-test"
@@ -55,7 +55,7 @@ def test_the_same_prompt_and_schema_through_an_openai_compatible_server(endpoint
 def test_json_object_mode_for_servers_without_schemas(endpoint, paper, settings):
     settings.OPENAI_RESPONSE_FORMAT = "json_object"
     endpoint.reply(openai_ok(content="```json\n" + json.dumps(DIGEST) + "\n```"))
-    assert pipeline.process_paper(paper.pk) == State.IN_REVIEW
+    assert pipeline.process_paper(paper.pk) == Stage.DRAFTED
     assert endpoint.requests[0]["json"]["response_format"] == {"type": "json_object"}
     assert codes(paper) == []
 
@@ -64,27 +64,27 @@ def test_a_rate_limit_waits_for_retry_after(endpoint, paper):
     endpoint.reply({"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}},
                    status=429, headers={"retry-after": "0.1"})
     endpoint.reply(openai_ok())
-    assert pipeline.process_paper(paper.pk) == State.IN_REVIEW
+    assert pipeline.process_paper(paper.pk) == Stage.DRAFTED
     assert len(endpoint.requests) == 2
 
 
 def test_no_quota_is_an_operator_alert(endpoint, paper):
     endpoint.reply({"error": {"message": "You exceeded your current quota", "type": "insufficient_quota",
                               "code": "insufficient_quota"}}, status=429)
-    assert pipeline.process_paper(paper.pk) == State.EXTRACTED
+    assert pipeline.process_paper(paper.pk) == Stage.EXTRACTED
     assert "no quota" in ServiceAlert.objects.get(name="openai").message
 
 
 @pytest.mark.parametrize("status", [401, 404])
 def test_a_bad_key_or_model_is_an_operator_alert(endpoint, paper, status):
     endpoint.reply({"error": {"message": "nope", "type": "invalid_request_error"}}, status=status)
-    assert pipeline.process_paper(paper.pk) == State.EXTRACTED
+    assert pipeline.process_paper(paper.pk) == Stage.EXTRACTED
     assert ServiceAlert.objects.filter(name="openai").exists() and len(endpoint.requests) == 1
 
 
 def test_server_errors_are_retried_then_the_paper_waits(endpoint, paper):
     endpoint.reply({"error": {"message": "boom"}}, status=500)
-    assert pipeline.process_paper(paper.pk) == State.EXTRACTED
+    assert pipeline.process_paper(paper.pk) == Stage.EXTRACTED
     assert len(endpoint.requests) == 4
     paper.refresh_from_db()
     assert paper.attempts == 1 and "500" in paper.error
@@ -93,5 +93,5 @@ def test_server_errors_are_retried_then_the_paper_waits(endpoint, paper):
 @pytest.mark.parametrize("finish, code", [("content_filter", "blocked"), ("length", "truncated")])
 def test_a_filtered_or_cut_off_answer_is_flagged(endpoint, paper, finish, code):
     endpoint.reply(openai_ok(content=json.dumps(DIGEST)[:100], finish=finish))
-    assert pipeline.process_paper(paper.pk) == State.IN_REVIEW
+    assert pipeline.process_paper(paper.pk) == Stage.DRAFTED
     assert codes(paper) == [code]

@@ -9,14 +9,14 @@ from datetime import timedelta
 import time_machine
 from django.utils import timezone
 
-from papers import pipeline, tasks
+from papers import fetching, lifecycle, tasks
 from papers.models import FetchRun, Paper
 
 from .conftest import shared_file
 from .fake_llm import FakeLLM, fast_llm_settings, gemini_error, gemini_ok
 from .test_pipeline import make_paper
 
-State = Paper.State
+Stage = Paper.Stage
 UNAVAILABLE = (503, gemini_error(503, "UNAVAILABLE", "The model is overloaded. Please try again later."), {}, 0)
 
 
@@ -26,10 +26,10 @@ def run_the_resume_schedule(clock, start, minutes, before_each=lambda minute: No
     for minute in range(10, minutes + 1, 10):
         clock.move_to(start + timedelta(minutes=minute))
         before_each(minute)
-        for topic in pipeline.topics_to_refetch():
+        for topic in fetching.topics_to_refetch():
             if tasks.fetch_topic(topic.pk).startswith("ok"):
                 fetched.append(minute)
-        for paper in pipeline.resumable():
+        for paper in lifecycle.resumable():
             tasks.process_paper(paper.pk)
     return fetched
 
@@ -70,21 +70,21 @@ def test_papers_wait_out_pdf_host_and_llm_outages_and_finish_once(topic, fake_ar
         fake_arxiv.down = minute < 60
         if minute >= 120:
             llm.queue[:] = [(200, gemini_ok(), {}, 0)]
-        for paper in Paper.objects.filter(state=State.IN_REVIEW):
+        for paper in Paper.objects.filter(stage=Stage.DRAFTED):
             reached_review.setdefault(paper.arxiv_id, minute)
 
     start = timezone.now()
     try:
         with time_machine.travel(start, tick=False) as clock:
             for paper in papers:
-                assert tasks.process_paper(paper.pk) == State.FETCHED
+                assert tasks.process_paper(paper.pk) == Stage.FETCHED
             run_the_resume_schedule(clock, start, 240, before_each=outages)
     finally:
         llm.close()
 
     for paper in papers:
         paper.refresh_from_db()
-        assert (paper.state, paper.error) == (State.IN_REVIEW, "")
+        assert (paper.stage, paper.error) == (Stage.DRAFTED, "")
         assert paper.generations.count() == 1
         events = list(paper.events.values_list("step", "outcome"))
         assert ("download", "retry") in events and ("summarize", "retry") in events

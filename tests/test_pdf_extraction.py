@@ -3,7 +3,7 @@
 import pymupdf
 import pytest
 
-from papers import headings, pdf
+from papers import figures, headings, pdf
 
 from .conftest import HEADINGS as TRUTH
 from .conftest import TRUTH_TEXT_PDFS as TEXT_PDFS
@@ -12,7 +12,7 @@ from .conftest import shared_file, shared_pdfs
 
 def extract(name):
     with pdf.open_pdf(shared_file("pdfs", name)) as doc:
-        return pdf.extract_text(doc)
+        return pdf.extract_text(doc, figures.find_all(doc))
 
 
 def test_the_truth_file_covers_every_sample_pdf():
@@ -124,5 +124,5 @@ def test_text_over_a_page_sized_picture_is_kept(tmp_path):
     page.insert_textbox(pymupdf.Rect(72, 72, 520, 760), "A garbage collector compacts the heap in two passes. " * 40)
     doc.save(tmp_path / "ocr.pdf")
     with pdf.open_pdf(tmp_path / "ocr.pdf") as opened:
-        lines = pdf.page_lines(opened)
+        lines = pdf.page_lines(opened, figures.find_all(opened))
     assert sum(len(line.text) for line in lines) > 1000

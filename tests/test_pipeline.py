@@ -5,13 +5,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from papers import pipeline
+from papers import lifecycle, pipeline
 from papers.models import Generation, Paper, Section
 
 from .conftest import TRUTH_TEXT_PDFS, shared_file
 from .summarizers import CountingSummarizer
 
-State = Paper.State
+Stage = Paper.Stage
 
 
 def make_paper(topic, fake_arxiv, pdf_name, arxiv_id="2401.00001", abstract=None):
@@ -36,7 +36,7 @@ def done_steps(paper):
 @pytest.mark.parametrize("name", TRUTH_TEXT_PDFS)
 def test_a_text_pdf_becomes_four_draft_sections_in_review(topic, fake_arxiv, name):
     paper = make_paper(topic, fake_arxiv, name)
-    assert pipeline.process_paper(paper.pk) == State.IN_REVIEW
+    assert pipeline.process_paper(paper.pk) == Stage.DRAFTED
     paper.refresh_from_db()
     assert done_steps(paper) == ["download", "extract", "summarize", "review"]
     sections = {s.kind: s for s in paper.sections.all()}
@@ -55,7 +55,7 @@ def test_a_text_pdf_becomes_four_draft_sections_in_review(topic, fake_arxiv, nam
 ])
 def test_unreadable_pdfs_are_flagged_and_summarized_from_the_abstract(topic, fake_arxiv, name, code):
     paper = make_paper(topic, fake_arxiv, name)
-    assert pipeline.process_paper(paper.pk) == State.IN_REVIEW
+    assert pipeline.process_paper(paper.pk) == Stage.DRAFTED
     paper.refresh_from_db()
     assert [f["code"] for f in paper.flags] == [code]
     assert paper.flag_score >= 3
@@ -93,18 +93,18 @@ def test_a_killed_worker_resumes_at_its_step_and_repeats_nothing(topic, fake_arx
     paper = make_paper(topic, fake_arxiv, "2303.07610v1_cjk_2col_belle.pdf")
     # A worker downloads and extracts, calls the summarizer, then is killed before
     # it records the step: its claim is left behind and the state is "extracted".
-    assert pipeline.claim(paper) and pipeline.run_step(Paper.objects.get(pk=paper.pk))
+    assert lifecycle.claim(paper) and pipeline.run_step(Paper.objects.get(pk=paper.pk))
     paper.refresh_from_db()
-    assert pipeline.claim(paper) and pipeline.run_step(Paper.objects.get(pk=paper.pk))
+    assert lifecycle.claim(paper) and pipeline.run_step(Paper.objects.get(pk=paper.pk))
     paper.refresh_from_db()
-    assert pipeline.claim(paper)
+    assert lifecycle.claim(paper)
     pipeline.summarize(paper)
     assert len(CountingSummarizer.calls) == 1
     # While the claim is live, a second task for the paper does nothing.
-    assert pipeline.process_paper(paper.pk) == State.EXTRACTED
+    assert pipeline.process_paper(paper.pk) == Stage.EXTRACTED
     # The claim lapses (Q_TIMEOUT); django-q2's retry of the task takes over.
     Paper.objects.filter(pk=paper.pk).update(claimed_until=timezone.now() - timedelta(seconds=1))
-    assert pipeline.process_paper(paper.pk) == State.IN_REVIEW
+    assert pipeline.process_paper(paper.pk) == Stage.DRAFTED
     assert len(CountingSummarizer.calls) == 1, "the paid call must not be repeated"
     assert done_steps(paper) == ["download", "extract", "summarize", "review"]
     assert Generation.objects.filter(paper=paper).count() == 1
@@ -115,15 +115,15 @@ def test_a_killed_worker_resumes_at_its_step_and_repeats_nothing(topic, fake_arx
 
 def test_two_workers_cannot_claim_one_paper(topic, fake_arxiv):
     paper = make_paper(topic, fake_arxiv, "2303.07610v1_cjk_2col_belle.pdf")
-    assert pipeline.claim(paper) is True
-    assert pipeline.claim(paper) is False
+    assert lifecycle.claim(paper) is True
+    assert lifecycle.claim(paper) is False
 
 
 def test_a_finished_paper_is_left_alone(topic, fake_arxiv):
     paper = make_paper(topic, fake_arxiv, "2303.07610v1_cjk_2col_belle.pdf")
     pipeline.process_paper(paper.pk)
     before = paper.events.count()
-    assert pipeline.process_paper(paper.pk) == State.IN_REVIEW
+    assert pipeline.process_paper(paper.pk) == Stage.DRAFTED
     assert paper.events.count() == before
 
 
@@ -131,17 +131,17 @@ def test_an_llm_outage_is_retried_then_fails_with_step_and_attempts(topic, fake_
     settings.SUMMARIZER = "tests.summarizers.FailingSummarizer"
     settings.PAPER_MAX_ATTEMPTS = 2
     paper = make_paper(topic, fake_arxiv, "2303.07610v1_cjk_2col_belle.pdf")
-    assert pipeline.process_paper(paper.pk) == State.EXTRACTED
+    assert pipeline.process_paper(paper.pk) == Stage.EXTRACTED
     paper.refresh_from_db()
     assert (paper.attempts, paper.failed_step) == (1, "summarize")
     assert "503" in paper.error
     assert paper.claimed_until > timezone.now(), "waits before the next attempt"
-    assert list(pipeline.resumable()) == []
+    assert list(lifecycle.resumable()) == []
     Paper.objects.filter(pk=paper.pk).update(claimed_until=timezone.now())
-    assert list(pipeline.resumable()) == [paper]
-    assert pipeline.process_paper(paper.pk) == State.FAILED
+    assert list(lifecycle.resumable()) == [paper]
+    assert pipeline.process_paper(paper.pk) == Stage.FAILED
     paper.refresh_from_db()
-    assert (paper.state, paper.failed_step, paper.attempts) == (State.FAILED, "summarize", 2)
+    assert (paper.stage, paper.failed_step, paper.attempts) == (Stage.FAILED, "summarize", 2)
     assert paper.events.filter(outcome="retry").count() == 1
     # Nothing was lost: the extraction is still there for the next try.
     assert paper.extraction["sections"]
@@ -150,7 +150,7 @@ def test_an_llm_outage_is_retried_then_fails_with_step_and_attempts(topic, fake_
 def test_an_llm_refusal_fails_at_once_with_its_reason(topic, fake_arxiv, settings):
     settings.SUMMARIZER = "tests.summarizers.RefusingSummarizer"
     paper = make_paper(topic, fake_arxiv, "2303.07610v1_cjk_2col_belle.pdf")
-    assert pipeline.process_paper(paper.pk) == State.FAILED
+    assert pipeline.process_paper(paper.pk) == Stage.FAILED
     paper.refresh_from_db()
     assert paper.failed_step == "summarize" and "SAFETY" in paper.error
 
@@ -162,15 +162,15 @@ def test_a_failed_paper_can_be_retried_at_its_step(topic, fake_arxiv, settings, 
     settings.SUMMARIZER = "extractive"
     paper.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
-        assert pipeline.retry_failed(paper)
+        assert lifecycle.retry(paper)
     paper.refresh_from_db()
-    assert (paper.state, paper.attempts) == (State.EXTRACTED, 0)
-    assert pipeline.process_paper(paper.pk) == State.IN_REVIEW
+    assert (paper.stage, paper.attempts) == (Stage.EXTRACTED, 0)
+    assert pipeline.process_paper(paper.pk) == Stage.DRAFTED
 
 
 @pytest.mark.parametrize("content, status, message, state", [
-    (b"<html>Too many requests</html>", 200, "did not send a PDF", State.FAILED),
-    (b"missing", 404, "arXiv answered 404", State.FAILED),
+    (b"<html>Too many requests</html>", 200, "did not send a PDF", Stage.FAILED),
+    (b"missing", 404, "arXiv answered 404", Stage.FAILED),
 ])
 def test_a_bad_download_fails_with_a_message(topic, fake_arxiv, content, status, message, state):
     paper = make_paper(topic, fake_arxiv, "2303.07610v1_cjk_2col_belle.pdf")
@@ -187,7 +187,7 @@ def test_a_bad_download_fails_with_a_message(topic, fake_arxiv, content, status,
 def test_an_oversized_download_is_stopped(topic, fake_arxiv, settings):
     settings.PDF_MAX_BYTES = 50_000
     paper = make_paper(topic, fake_arxiv, "2303.07610v1_cjk_2col_belle.pdf")
-    assert pipeline.process_paper(paper.pk) == State.FAILED
+    assert pipeline.process_paper(paper.pk) == Stage.FAILED
     paper.refresh_from_db()
     assert "over the" in paper.error and "download stopped" in paper.error
 
@@ -195,7 +195,7 @@ def test_an_oversized_download_is_stopped(topic, fake_arxiv, settings):
 def test_an_unreachable_pdf_host_is_retried_not_failed(topic, fake_arxiv):
     paper = make_paper(topic, fake_arxiv, "2303.07610v1_cjk_2col_belle.pdf")
     Paper.objects.filter(pk=paper.pk).update(pdf_url="http://127.0.0.1:9/pdf/nothing-listens-here")
-    assert pipeline.process_paper(paper.pk) == State.FETCHED
+    assert pipeline.process_paper(paper.pk) == Stage.FETCHED
     paper.refresh_from_db()
     assert paper.attempts == 1 and "downloading" in paper.error
 
@@ -207,6 +207,6 @@ def test_an_encrypted_pdf_fails_at_extraction(topic, fake_arxiv, tmp_path):
     with pymupdf.open(shared_file("pdfs", "2303.07610v1_cjk_2col_belle.pdf")) as doc:
         fake_arxiv.pdfs["/pdf/2401.00001v1"] = doc.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256,
                                                            user_pw="secret", owner_pw="o")
-    assert pipeline.process_paper(paper.pk) == State.FAILED
+    assert pipeline.process_paper(paper.pk) == Stage.FAILED
     paper.refresh_from_db()
     assert paper.failed_step == "extract" and "encrypted" in paper.error

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.test import TestCase
 
-from papers import posts, review
+from papers import lifecycle, posts, review
 from papers.models import Generation, Paper, Section, Topic
 
 from .conftest import shared_file
@@ -29,7 +29,7 @@ def test_every_sample_post_imports_with_its_paper_count(db):
         topic, created, skipped = posts.import_post(text, name)
         assert (created, skipped) == (count, 0), name
     assert Paper.objects.count() == sum(PAPERS_PER_POST)
-    assert Paper.objects.filter(state=Paper.State.IN_REVIEW).count() == sum(PAPERS_PER_POST)
+    assert Paper.objects.filter(stage=Paper.Stage.DRAFTED).count() == sum(PAPERS_PER_POST)
 
 
 def test_importing_twice_adds_nothing(imported):
@@ -86,7 +86,7 @@ def test_a_published_day_exports_as_a_post_that_imports_back_the_same(imported, 
     for paper in topic.papers.all():
         review.approve_all(paper, user)
         with TestCase.captureOnCommitCallbacks(execute=True):
-            review.publish(paper, user)
+            lifecycle.publish(paper, user)
     day = Paper.objects.published().filter(topics=topic).first().published_on
     exported = posts.export_day(topic, day)
     assert exported.startswith("---\ntitle: 元宇宙/虚拟人\n") and exported.count("\n## ") == 3

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
-from papers import review
+from papers import lifecycle, review
 from papers.models import Paper
 from papers.seeding import seed_papers
 
@@ -53,7 +53,7 @@ def test_pages_are_cached_until_something_is_published(client, site, topic, fake
     assert newcomer.title not in client.get("/").content.decode()
     review.approve_all(newcomer, site["user"])
     with TestCase.captureOnCommitCallbacks(execute=True):
-        review.publish(newcomer, site["user"])
+        lifecycle.publish(newcomer, site["user"])
     assert newcomer.title in client.get("/").content.decode()
     assert newcomer.title in client.get("/feed/rss/").content.decode()
 

@@ -3,7 +3,7 @@
 import pytest
 from django.test import TestCase
 
-from papers import pipeline, review
+from papers import lifecycle, pipeline, review
 from papers.models import Paper
 
 from .conftest import shared_file
@@ -15,8 +15,8 @@ def publish(paper, user):
     review.approve_all(paper, user)
     try:
         with TestCase.captureOnCommitCallbacks(execute=True):
-            return review.publish(paper, user)
-    except review.ReviewError:
+            return lifecycle.publish(paper, user)
+    except lifecycle.TransitionError:
         return False
 
 
@@ -57,6 +57,8 @@ def test_a_published_paper_shows_its_approved_sections_and_kept_figures(client, 
     with TestCase.captureOnCommitCallbacks(execute=True):
         review.set_figures(papers[0], set(papers[0].figures.exclude(pk=first.pk).values_list("pk", flat=True)), {},
                            editor)
+    assert client.get(papers[0].get_absolute_url()).content.decode().count("<figure>") == 1, "until published again"
+    assert publish(Paper.objects.get(pk=papers[0].pk), editor)
     assert client.get(papers[0].get_absolute_url()).content.decode().count("<figure>") == 3
     home = client.get("/").content.decode()
     assert "Head avatars 0" in home and "Head avatars 1" not in home
@@ -64,7 +66,7 @@ def test_a_published_paper_shows_its_approved_sections_and_kept_figures(client, 
 
 def test_publishing_needs_a_paper_in_review(reviewed):
     papers, editor = reviewed
-    Paper.objects.filter(pk=papers[1].pk).update(state=Paper.State.FAILED)
+    Paper.objects.filter(pk=papers[1].pk).update(stage=Paper.Stage.FAILED)
     assert publish(Paper.objects.get(pk=papers[1].pk), editor) is False
 
 

@@ -101,7 +101,7 @@ class Project:
         self.manage("shell", "-c", f"""
 import shutil
 from django.conf import settings
-from papers import pipeline, tasks
+from papers import fetching, pipeline, queue
 from papers.models import Paper, Topic
 topic = Topic.objects.create(name="Load", slug="load", query="all:x", active=False)
 pdfs = sorted((settings.BASE_DIR / "samples" / "pdfs").glob("*.pdf"))
@@ -113,17 +113,17 @@ for n in range({count}):
     paper = Paper.objects.create(arxiv_id=arxiv_id, version=1, title=f"Load paper {{n}}", authors=["A. Author"],
         abstract="We study talking heads. The method is new. It works well on benchmarks.",
         abs_url=f"https://arxiv.org/abs/{{arxiv_id}}v1", pdf_url=f"https://arxiv.org/pdf/{{arxiv_id}}v1",
-        license=pipeline.SAMPLES_LICENCE)
+        license=fetching.SAMPLES_LICENCE)
     paper.topics.add(topic)
 for _ in range({enqueue_times}):
     for paper in Paper.objects.all():
-        tasks.enqueue_paper(paper.pk)
+        queue.enqueue_paper(paper.pk)
 """)
 
     def wait_until_in_review(self, count):
         def all_in_review():
             assert "database is locked" not in self.log_of()
-            return self.query("SELECT count(*) FROM papers_paper WHERE state = 'in_review'") == [(count,)]
+            return self.query("SELECT count(*) FROM papers_paper WHERE stage = 'drafted'") == [(count,)]
 
         wait_for(all_in_review, 240, f"{count} papers to reach review")
 
@@ -144,11 +144,11 @@ def test_a_cluster_killed_mid_paper_resumes_and_every_paper_ends_once(project):
              "a worker to start summarizing")
     os.killpg(cluster.pid, signal.SIGKILL)  # the whole cluster, workers included, mid-summary
     cluster.wait()
-    caught = query("SELECT arxiv_id, state, claimed_until FROM papers_paper WHERE state = 'extracted'")
+    caught = query("SELECT arxiv_id, stage, claimed_until FROM papers_paper WHERE stage = 'extracted'")
     assert caught and all(claimed for _, _, claimed in caught), "a paper was caught mid-step, claimed"
 
     start_cluster()
-    wait_for(lambda: query("SELECT count(*) FROM papers_paper WHERE state = 'in_review'") == [(6,)], 120,
+    wait_for(lambda: query("SELECT count(*) FROM papers_paper WHERE stage = 'drafted'") == [(6,)], 120,
              "all six papers to reach review")
 
     project.assert_every_paper_done_once(6)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from papers import review
+from papers import lifecycle, review
 from papers.diffing import diff_html, highlight_flags
 from papers.models import Section
 
@@ -63,7 +63,7 @@ def test_approve_all_and_next_opens_the_next_paper_in_the_queue(topic, fake_arxi
     second = make_reviewed_paper(topic, fake_arxiv, 2, pdf="2303.07610v1_cjk_2col_belle.pdf")
     response = editor_client.post(f"/admin/papers/paper/{first.pk}/review/", {"action": "approve_all_next"})
     assert response["Location"] == f"/admin/papers/paper/{second.pk}/review/"
-    assert not review.unapproved(first).exists()
+    assert not lifecycle.unapproved(first).exists()
     response = editor_client.post(f"/admin/papers/paper/{second.pk}/review/", {"action": "approve_all_next"})
     assert response["Location"] == "/admin/papers/paper/"
 
@@ -101,7 +101,7 @@ def test_the_queue_shows_counts_flags_edits_and_filters(topic, fake_arxiv, edito
     method = current(clean)
     review.edit_section(method.pk, method.body + " More.", method.version, editor)
     page = editor_client.get("/admin/papers/paper/").content.decode()
-    assert "In review: <strong>2</strong>" in page
+    assert "Not published: <strong>2</strong>" in page and "Drafts written: <strong>2</strong>" in page
     assert page.index("2401.00002") < page.index("2401.00001"), "worst flags first"
     assert "no_text" in page and ">6<" in page  # the clean paper's edit: six characters
     with django_assert_max_num_queries(12):
@@ -127,7 +127,7 @@ def test_the_effort_report_counts_unchanged_approvals_and_mean_change(topic, fak
     method = current(paper)
     review.edit_section(method.pk, method.body + "0123456789", method.version, editor)  # 10 characters
     review.approve_all(paper, editor)
-    review.publish(paper, publisher)
+    lifecycle.publish(paper, publisher)
     rows = {(r["group"], r["name"]): r for r in review.effort_report()}
     backend = rows[("backend", "extractive")]
     assert backend["sections"] == 4 and backend["unchanged_share"] == 0.75 and backend["mean_distance"] == 2.5

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from papers import review
+from papers import lifecycle, review
 from papers.models import Paper, Section
 
 from .review_fixtures import make_reviewed_paper, user_in
@@ -37,11 +37,11 @@ CASES = [
                                          "body": "Edited text."}),
      lambda p: current(p).body == "Edited text."),
     ("approve all", EVERYONE_ON_STAFF, lambda c, p: c.post(review_url(p), {"action": "approve_all"}),
-     lambda p: not review.unapproved(p).exists()),
+     lambda p: not lifecycle.unapproved(p).exists()),
     ("regenerate", EVERYONE_ON_STAFF, lambda c, p: c.post(review_url(p), {"action": "regenerate"}),
      lambda p: p.events.filter(step="regenerate", outcome="queued").exists()),
     ("reject", EVERYONE_ON_STAFF, lambda c, p: c.post(review_url(p), {"action": "reject", "reason": "off topic"}),
-     lambda p: Paper.objects.get(pk=p.pk).state == Paper.State.REJECTED),
+     lambda p: Paper.objects.get(pk=p.pk).status == Paper.Status.REJECTED),
     ("hide figures", EVERYONE_ON_STAFF, lambda c, p: c.post(review_url(p), {"action": "figures"}),
      lambda p: not p.figures.filter(kept=True).exists()),
     ("publish", PUBLISHERS, lambda c, p: c.post(review_url(p), {"action": "publish"}),
@@ -54,7 +54,7 @@ CASES = [
      lambda p: not Paper.objects.published().filter(pk=p.pk).exists()),
     ("bulk approve", EVERYONE_ON_STAFF,
      lambda c, p: c.post("/admin/papers/paper/", {"action": "approve_all", "_selected_action": [p.pk]}),
-     lambda p: not review.unapproved(p).exists()),
+     lambda p: not lifecycle.unapproved(p).exists()),
     ("bulk publish", PUBLISHERS,
      lambda c, p: c.post("/admin/papers/paper/", {"action": "publish", "_selected_action": [p.pk]}),
      lambda p: Paper.objects.published().filter(pk=p.pk).exists()),
@@ -75,7 +75,7 @@ def test_permission_matrix(client, django_user_model, topic, fake_arxiv, role, n
         review.approve_all(paper, admin_user)
     if name in ("unpublish", "bulk unpublish"):
         review.approve_all(paper, admin_user)
-        review.publish(paper, admin_user)
+        lifecycle.publish(paper, admin_user)
     if role != "anonymous":
         client.force_login(user_in(django_user_model, role, {"editor": "Editor", "publisher": "Publisher"}.get(role),
                                    superuser=role == "superuser"))

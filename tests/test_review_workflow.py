@@ -6,12 +6,12 @@ import pytest
 from django.test import TestCase
 from django.utils import timezone
 
-from papers import pipeline, review
+from papers import lifecycle, pipeline, review
 from papers.models import Generation, Paper, Section
 
 from .review_fixtures import editor, make_reviewed_paper, publisher, reviewed_paper  # noqa: F401
 
-State = Paper.State
+Stage, Status = Paper.Stage, Paper.Status
 
 
 def section(paper, kind="method"):
@@ -21,7 +21,7 @@ def section(paper, kind="method"):
 def publish_all(paper, user):
     review.approve_all(paper, user)
     with TestCase.captureOnCommitCallbacks(execute=True):  # reindexing and cache invalidation run on commit
-        review.publish(paper, user)
+        lifecycle.publish(paper, user)
     paper.refresh_from_db()
 
 
@@ -57,8 +57,8 @@ def test_editing_an_approved_section_sends_it_back_to_review(reviewed_paper, edi
 
 def test_publish_needs_every_section_approved(reviewed_paper, publisher):
     review.approve_section(section(reviewed_paper, "summary").pk, publisher)
-    with pytest.raises(review.ReviewError, match="Key takeaways, Method, Conclusion not approved"):
-        review.publish(reviewed_paper, publisher)
+    with pytest.raises(lifecycle.TransitionError, match="Key takeaways, Method, Conclusion not approved"):
+        lifecycle.publish(reviewed_paper, publisher)
     assert not Paper.objects.published().exists()
 
 
@@ -66,7 +66,7 @@ def test_publishing_copies_the_approved_text_for_readers(reviewed_paper, publish
     method = section(reviewed_paper)
     review.edit_section(method.pk, "The **fixed** method.", method.version, publisher)
     publish_all(reviewed_paper, publisher)
-    assert reviewed_paper.state == State.PUBLISHED and reviewed_paper.published_at
+    assert reviewed_paper.status == Status.PUBLISHED and reviewed_paper.published_at
     assert "The <strong>fixed</strong> method." in client.get(reviewed_paper.get_absolute_url()).content.decode()
 
 
@@ -77,7 +77,7 @@ def test_editing_a_published_paper_keeps_the_published_text_until_it_is_publishe
     method = section(reviewed_paper)
     review.edit_section(method.pk, "A later correction.", method.version, publisher)
     reviewed_paper.refresh_from_db()
-    assert reviewed_paper.state == State.IN_REVIEW
+    assert reviewed_paper.status == Status.CHANGED
     page = client.get(reviewed_paper.get_absolute_url()).content.decode()
     assert "A later correction." not in page and "Extractive" in page
     publish_all(reviewed_paper, publisher)
@@ -88,37 +88,37 @@ def test_unpublish_and_reject(reviewed_paper, publisher, client):
     publish_all(reviewed_paper, publisher)
     first_published = reviewed_paper.published_at
     with TestCase.captureOnCommitCallbacks(execute=True):
-        review.unpublish(reviewed_paper, publisher)
+        lifecycle.unpublish(reviewed_paper, publisher)
     assert client.get(reviewed_paper.get_absolute_url()).status_code == 404
     reviewed_paper.refresh_from_db()
-    assert reviewed_paper.state == State.IN_REVIEW and first_published
-    with pytest.raises(review.ReviewError, match="Say why"):
-        review.reject(reviewed_paper, "  ", publisher)
-    review.reject(reviewed_paper, "Out of scope for this topic", publisher)
+    assert reviewed_paper.status == Status.UNPUBLISHED and first_published
+    with pytest.raises(lifecycle.TransitionError, match="Say why"):
+        lifecycle.reject(reviewed_paper, "  ", publisher)
+    lifecycle.reject(reviewed_paper, "Out of scope for this topic", publisher)
     reviewed_paper.refresh_from_db()
-    assert (reviewed_paper.state, reviewed_paper.rejection_reason) == (State.REJECTED, "Out of scope for this topic")
+    assert (reviewed_paper.status, reviewed_paper.rejection_reason) == (Status.REJECTED, "Out of scope for this topic")
     assert reviewed_paper.events.filter(step="reject", user=publisher).exists()
 
 
 def test_scheduled_publication_happens_when_due(reviewed_paper, publisher):
-    with pytest.raises(review.ReviewError, match="approve every section first"):
-        review.schedule_publication(reviewed_paper, timezone.now() + timedelta(hours=1), publisher)
+    with pytest.raises(lifecycle.TransitionError, match="approve every section first"):
+        lifecycle.schedule(reviewed_paper, timezone.now() + timedelta(hours=1), publisher)
     review.approve_all(reviewed_paper, publisher)
     when = timezone.now() + timedelta(hours=1)
-    review.schedule_publication(reviewed_paper, when, publisher)
-    assert review.publish_due() == 0
-    assert review.publish_due(now=when + timedelta(seconds=1)) == 1
+    lifecycle.schedule(reviewed_paper, when, publisher)
+    assert lifecycle.publish_due() == 0
+    assert lifecycle.publish_due(now=when + timedelta(seconds=1)) == 1
     reviewed_paper.refresh_from_db()
-    assert reviewed_paper.state == State.PUBLISHED and reviewed_paper.publish_at is None
+    assert reviewed_paper.status == Status.PUBLISHED and reviewed_paper.publish_at is None
 
 
 def test_a_scheduled_paper_edited_meanwhile_is_not_published(reviewed_paper, publisher):
     review.approve_all(reviewed_paper, publisher)
     when = timezone.now() + timedelta(hours=1)
-    review.schedule_publication(reviewed_paper, when, publisher)
+    lifecycle.schedule(reviewed_paper, when, publisher)
     method = section(reviewed_paper)
     review.edit_section(method.pk, "Unreviewed change.", method.version, publisher)
-    assert review.publish_due(now=when + timedelta(seconds=1)) == 0
+    assert lifecycle.publish_due(now=when + timedelta(seconds=1)) == 0
     assert reviewed_paper.events.filter(step="publish", outcome="failed", message__contains="Method not approved").exists()
 
 
@@ -162,8 +162,8 @@ def test_a_new_arxiv_version_of_a_published_paper_keeps_the_published_text_until
     Paper.objects.filter(pk=reviewed_paper.pk).update(new_version=record)
     reviewed_paper.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
-        review.process_new_version(reviewed_paper, publisher)
-    assert pipeline.process_paper(reviewed_paper.pk) == State.IN_REVIEW
+        lifecycle.take_new_version(reviewed_paper, publisher)
+    assert pipeline.process_paper(reviewed_paper.pk) == Stage.DRAFTED
     reviewed_paper.refresh_from_db()
     assert reviewed_paper.version == 2 and reviewed_paper.new_version == {}
     new_method = section(reviewed_paper)

@@ -6,7 +6,7 @@ import feedparser
 import pytest
 from django.test import TestCase
 
-from papers import review
+from papers import lifecycle, review
 from papers.models import Figure, Paper, Section, Topic
 from papers.rendering import render_markdown
 
@@ -91,7 +91,7 @@ def poisoned_site(site):
         review.edit_section(section.pk, CORPUS, section.version, user)
     review.approve_all(avatar, user)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        review.publish(avatar, user)
+        lifecycle.publish(avatar, user)
     return site
 
 

@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import TestCase
 
-from papers import review, search
+from papers import lifecycle, review, search
 from papers.models import Paper, Section, Topic
 from papers.seeding import seed_papers
 
@@ -44,7 +44,7 @@ def test_title_matches_rank_above_body_matches(site):
     review.edit_section(method.pk, "We compare with HiFiAvatar once.", method.version, site["user"])
     review.approve_all(site["belle"], site["user"])
     with TestCase.captureOnCommitCallbacks(execute=True):
-        review.publish(site["belle"], site["user"])
+        lifecycle.publish(site["belle"], site["user"])
     assert search.search("HiFiAvatar") == [site["avatar"], site["belle"]]
 
 
@@ -82,7 +82,7 @@ def test_reindex_search_restores_a_lost_index_and_drops_stale_rows(topic, db):
     # A row left behind by a paper unpublished without the index knowing (a restored backup).
     stale = papers.pop()
     search.index_paper(stale)
-    Paper.objects.filter(pk=stale.pk).update(published_at=None)
+    Paper.objects.filter(pk=stale.pk).update(status=Paper.Status.UNPUBLISHED, published_at=None)
     out = io.StringIO()
     call_command("reindex_search", stdout=out)
     assert out.getvalue().strip() == "5 published papers indexed"
@@ -92,7 +92,7 @@ def test_reindex_search_restores_a_lost_index_and_drops_stale_rows(topic, db):
 
 def test_unpublishing_removes_a_paper_from_search(site):
     with TestCase.captureOnCommitCallbacks(execute=True):
-        review.unpublish(site["avatar"], site["user"])
+        lifecycle.unpublish(site["avatar"], site["user"])
     assert search.search("HiFiAvatar") == []
 
 

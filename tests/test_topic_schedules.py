@@ -2,7 +2,7 @@
 
 from django_q.models import Schedule
 
-from papers import tasks
+from papers import schedules, tasks
 from papers.models import Topic
 
 
@@ -44,13 +44,13 @@ def test_resume_papers_queues_papers_with_work_and_no_live_claim(topic, fake_arx
 
     Paper.objects.create(arxiv_id="1", title="a", abs_url="https://arxiv.org/abs/1", pdf_url="https://x/1")
     Paper.objects.create(arxiv_id="2", title="b", abs_url="https://arxiv.org/abs/2", pdf_url="https://x/2",
-                         state=Paper.State.IN_REVIEW)
+                         stage=Paper.Stage.DRAFTED)
     assert tasks.resume_papers() == "1 papers, 0 topics"
     assert broker.queue_size() == 1
 
 
 def test_migrating_creates_the_resume_and_publish_schedules(db):
-    schedule = Schedule.objects.get(name=tasks.RESUME_SCHEDULE)
+    schedule = Schedule.objects.get(name=schedules.RESUME_SCHEDULE)
     assert (schedule.func, schedule.schedule_type, schedule.minutes) == ("papers.tasks.resume_papers", "I", 10)
-    schedule = Schedule.objects.get(name=tasks.PUBLISH_SCHEDULE)
+    schedule = Schedule.objects.get(name=schedules.PUBLISH_SCHEDULE)
     assert (schedule.func, schedule.schedule_type, schedule.minutes) == ("papers.tasks.publish_due", "I", 1)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from pydantic import ValidationError
 
 from .. import pacing
+from ..models import Generation
 from .base import SECTION_KINDS, PaperText, SectionText, Summarizer, SummarizerError, SummaryResult
 from ..quality import flag
 from .prompt import PROMPT_VERSION, Digest, build_prompt, system_instruction, to_sections
@@ -127,8 +128,6 @@ class LLMSummarizer(Summarizer):
 
     def check_budget(self):
         """Past the daily token budget, papers wait for tomorrow instead of failing."""
-        from ..models import Generation
-
         budget = settings.LLM_DAILY_TOKEN_BUDGET
         if not budget:
             return

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from papers import arxiv_source, pipeline
+from papers import arxiv_source, fetching
 from papers.models import FetchRun, Language, Topic
 
 DEMO_TOPIC = {
@@ -29,14 +29,14 @@ class Command(BaseCommand):
         topic, _ = Topic.objects.update_or_create(slug=DEMO_TOPIC["slug"], defaults=DEMO_TOPIC)
         run = None
         if not offline and arxiv_source.is_reachable():
-            run = pipeline.fetch_topic(topic)
+            run = fetching.fetch_topic(topic)
             if run.status == FetchRun.Status.FAILED:
                 self.stdout.write(f"arXiv answered but the fetch failed ({run.error}); using the sample corpus.")
                 run = None
         elif not offline:
             self.stdout.write("arXiv is not reachable from this machine: ingesting the sample corpus in samples/.")
         if run is None:
-            run = pipeline.ingest_samples(topic)
+            run = fetching.ingest_samples(topic)
         self.stdout.write(f"{topic.name}: {run.found} papers found, {run.created} new, queued for processing "
                           f"(summarizer: {settings.SUMMARIZER}).")
 

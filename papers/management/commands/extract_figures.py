@@ -19,7 +19,7 @@ class Command(BaseCommand):
         out = Path(options["out"] or tempfile.mkdtemp(prefix="figures-"))
         try:
             with pdf.open_pdf(options["pdf"]) as doc:
-                found = figures.extract_figures(doc, out, str(out))
+                found = figures.extract_figures(doc, out, str(out), figures.find_all(doc))
         except pdf.PdfError as exc:
             raise CommandError(str(exc)) from exc
         rows = [{"kind": f["kind"], "page": f["page"], "bbox": f["bbox"], "label": f["label"],

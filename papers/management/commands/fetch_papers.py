@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
-from papers import pipeline
+from papers import fetching, pipeline
 from papers.models import FetchRun, Paper, Topic
 
 
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         failed = 0
         for t in topics:
             started = timezone.now()
-            run = pipeline.fetch_topic(t, since=since_dt, progress=progress_bar(f"fetch {t.slug}"))
+            run = fetching.fetch_topic(t, since=since_dt, progress=progress_bar(f"fetch {t.slug}"))
             if run.status == FetchRun.Status.FAILED:
                 failed += 1
                 self.stderr.write(f"{t.slug}: fetch failed: {run.error}")
@@ -55,9 +55,9 @@ def progress_bar(label):
 
 def process_here(papers, stdout):
     ids = list(papers.values_list("pk", flat=True))
-    states = {}
+    stages = {}
     for pk in progress_bar("process")(ids, total=len(ids)):
-        state = pipeline.process_paper(pk)
-        states[state] = states.get(state, 0) + 1
-    stdout.write("processed: " + (", ".join(f"{n} {s}" for s, n in sorted(states.items())) or "nothing to do"))
-    return states
+        stage = pipeline.process_paper(pk)
+        stages[stage] = stages.get(stage, 0) + 1
+    stdout.write("processed: " + (", ".join(f"{n} {s}" for s, n in sorted(stages.items())) or "nothing to do"))
+    return stages

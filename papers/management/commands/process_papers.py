@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from papers import pipeline, tasks
+from papers import lifecycle, queue
 from papers.models import Paper
 
 from .fetch_papers import process_here
@@ -14,12 +14,12 @@ class Command(BaseCommand):
         parser.add_argument("--paper", help="one paper, by arXiv id")
 
     def handle(self, *args, sync=False, paper=None, **options):
-        papers = pipeline.resumable()
+        papers = lifecycle.resumable()
         if paper:
             papers = Paper.objects.filter(arxiv_id=paper)
         if sync:
             process_here(papers, self.stdout)
             return
         for pk in papers.values_list("pk", flat=True):
-            tasks.enqueue_paper(pk)
+            queue.enqueue_paper(pk)
         self.stdout.write(f"queued {papers.count()} paper(s)")
