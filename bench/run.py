@@ -51,7 +51,7 @@ def timed(func, *args):
 
 def stages_and_sections():
     from papers import figures as figure_finder
-    from papers import headings, pdf, pipeline, quality
+    from papers import generation, headings, pdf, quality
     from papers.models import Paper
     from papers.summarizers import get_summarizer
 
@@ -71,7 +71,7 @@ def stages_and_sections():
         pages_total[2] += t_fig
         paper = Paper(title=path.stem, abstract="A placeholder abstract for timing. It has two sentences.",
                       extraction=extraction, language=extraction["quality"]["language"], flags=extraction["flags"])
-        result, t_sum = timed(summarizer.summarize, pipeline.paper_text(paper), "zh")
+        result, t_sum = timed(summarizer.summarize, generation.paper_text(paper), "zh")
         _, t_check = timed(lambda: [quality.check_section(s.kind, s.text) for s in result.sections])
         truth = TRUTH[path.name]
         found, ordered = headings.score(extraction["headings"], truth)

@@ -5,7 +5,6 @@ the rules live in papers/lifecycle.py (a paper's state) and papers/review.py (se
 """
 
 from collections import Counter
-from datetime import datetime
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -18,7 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import licences, lifecycle, review
+from . import flags, licences, lifecycle, review, review_actions
 from .auth import ThrottledAdminAuthenticationForm
 from .diffing import diff_html, highlight_flags
 from .models import (
@@ -28,9 +27,7 @@ from .rendering import render_markdown
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
-FLAG_CODES = ["no_text", "garbled_text", "blocked", "truncated", "invalid_output", "unexpected_link", "raw_html",
-              "empty", "too_long", "long_paragraph", "repetition"]
-PUBLISH_PERM = "papers.publish_paper"
+PUBLISH_PERM = review_actions.PUBLISH_PERM
 REVIEW_PERM = "papers.change_section"
 
 
@@ -55,14 +52,14 @@ class FlagFilter(admin.SimpleListFilter):
     parameter_name = "flag"
 
     def lookups(self, request, model_admin):
-        return [("any", "Any flag"), ("none", "No flag")] + [(c, c.replace("_", " ")) for c in FLAG_CODES]
+        return [("any", "Any flag"), ("none", "No flag")] + flags.choices()
 
     def queryset(self, request, queryset):
         if self.value() == "any":
             return queryset.filter(flag_score__gt=0)
         if self.value() == "none":
             return queryset.filter(flag_score=0)
-        if self.value() in FLAG_CODES:
+        if self.value() in flags.REGISTRY:
             needle = f'"code": "{self.value()}"'
             current = Section.objects.filter(paper=OuterRef("pk"), is_current=True, flags__icontains=needle)
             return queryset.filter(Q(flags__icontains=needle) | Q(models.Exists(current)))
@@ -221,7 +218,7 @@ class PaperAdmin(admin.ModelAdmin):
     def flag_codes(self, paper):
         codes = {f["code"] for f in paper.flags}
         codes.update(f["code"] for section in paper.current_sections for f in section.flags)
-        return ", ".join(sorted(codes))
+        return ", ".join(sorted(flags.label(code) for code in codes))
 
     @admin.display(description="Edited (chars)", ordering="edited_chars")
     def edited(self, paper):
@@ -300,9 +297,9 @@ class PaperAdmin(admin.ModelAdmin):
         conflict = None
         if request.method == "POST":
             try:
-                response = self.handle_review_post(request, paper)
-                if response:
-                    return response
+                messages.success(request, review_actions.handle(request, paper))
+                if request.POST.get("action") == "approve_all_next":
+                    return self.next_in_queue(request, paper)
                 return redirect("admin:papers_paper_review", pk=paper.pk)
             except review.Conflict as exc:
                 messages.error(request, str(exc))
@@ -312,70 +309,12 @@ class PaperAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/papers/paper/review.html",
                                 self.review_context(request, paper, conflict))
 
-    def handle_review_post(self, request, paper):
-        action = request.POST.get("action", "")
-        user = request.user
-        publishing = {"publish", "unpublish", "schedule", "figure_licence"}
-        if action in publishing and not user.has_perm(PUBLISH_PERM):
-            raise PermissionDenied
-        section_id = request.POST.get("section")
-        if section_id and not Section.objects.filter(pk=section_id, paper=paper).exists():
-            raise PermissionDenied
-        if action in ("save", "save_approve"):
-            section = review.edit_section(section_id, request.POST.get("body", ""), request.POST["version"], user)
-            if action == "save_approve":
-                review.approve_section(section.pk, user, version=section.version)
-            messages.success(request, f"{section.get_kind_display()} saved" + (" and approved." if action == "save_approve" else "."))
-        elif action == "approve":
-            review.approve_section(section_id, user, version=request.POST.get("version"))
-            messages.success(request, "Section approved.")
-        elif action in ("approve_all", "approve_all_next"):
-            count = review.approve_all(paper, user)
-            messages.success(request, f"{count} section(s) approved.")
-            if action == "approve_all_next":
-                following = Paper.objects.review_queue().exclude(pk=paper.pk).first()
-                if following:
-                    return redirect("admin:papers_paper_review", pk=following.pk)
-                messages.info(request, "The review queue is empty.")
-                return redirect("admin:papers_paper_changelist")
-        elif action == "regenerate":
-            kind = None
-            if section_id:
-                # Text typed in the box is saved first: the regeneration must not lose it.
-                section = review.edit_section(section_id, request.POST.get("body", ""), request.POST["version"], user)
-                kind = section.kind
-            review.request_regeneration(paper, user, kind)
-            messages.success(request, "Regeneration queued: a new draft will appear beside the current text.")
-        elif action == "reject":
-            lifecycle.reject(paper, request.POST.get("reason", ""), user)
-            messages.success(request, "Paper rejected.")
-        elif action == "publish":
-            lifecycle.publish(paper, user)
-            messages.success(request, "Published.")
-        elif action == "unpublish":
-            lifecycle.unpublish(paper, user)
-            messages.success(request, "Taken off the public site.")
-        elif action == "schedule":
-            when = parse_local_datetime(request.POST.get("publish_at", ""))
-            lifecycle.schedule(paper, when, user)
-            messages.success(request, f"Publication scheduled for {timezone.localtime(when):%Y-%m-%d %H:%M}.")
-        elif action == "figures":
-            kept = {int(x) for x in request.POST.getlist("kept")}
-            order = {int(k[6:]): int(v) for k, v in request.POST.items() if k.startswith("order_") and v.isdigit()}
-            review.set_figures(paper, kept, order, user)
-            messages.success(request, "Figures saved.")
-        elif action == "figure_licence":
-            lifecycle.override_figure_licence(paper, request.POST.get("override_reason", ""), user)
-            messages.success(request, "Figure licence override saved.")
-        elif action == "check_licence":
-            licence = review.check_licence_again(paper, user)
-            messages.success(request, f"Licence: {licences.short_name(licence)}.")
-        elif action == "new_version":
-            lifecycle.take_new_version(paper, user)
-            messages.success(request, "The new version is queued; readers keep the published text meanwhile.")
-        else:
-            raise lifecycle.TransitionError(f"Unknown action {action!r}.")
-        return None
+    def next_in_queue(self, request, paper):
+        following = Paper.objects.review_queue().exclude(pk=paper.pk).first()
+        if following:
+            return redirect("admin:papers_paper_review", pk=following.pk)
+        messages.info(request, "The review queue is empty.")
+        return redirect("admin:papers_paper_changelist")
 
     def review_context(self, request, paper, conflict):
         sections = []
@@ -416,14 +355,6 @@ class PaperAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request), "title": "Editorial effort and LLM usage",
             "opts": self.model._meta, "rows": rows, "usage": review.usage_report(),
         })
-
-
-def parse_local_datetime(value):
-    try:
-        naive = datetime.fromisoformat(value)
-    except ValueError:
-        raise lifecycle.TransitionError("Give the publication time as a date and time.") from None
-    return timezone.make_aware(naive) if timezone.is_naive(naive) else naive
 
 
 @admin.register(Figure)

@@ -41,6 +41,18 @@ NOT_REJECTED = (Status.UNPUBLISHED, Status.PUBLISHED, Status.CHANGED)
 BACKOFF_SECONDS = (60, 300, 900, 1800, 3600)
 
 
+class Retry(Exception):
+    """A failure that trying again later may cure (a network error, a busy service).
+
+    `wait_until`: when to try again, where that is known (a budget resets, an operator
+    fixes a key); such waits do not count as attempts.
+    """
+
+    def __init__(self, message, wait_until=None):
+        super().__init__(message)
+        self.wait_until = wait_until
+
+
 class TransitionError(Exception):
     """A move the paper's stage or status does not allow now; the message says why, for the editor."""
 

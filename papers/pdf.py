@@ -21,6 +21,8 @@ from pathlib import Path
 import pymupdf
 from django.conf import settings
 
+from .flags import flag
+
 pymupdf.TOOLS.mupdf_display_errors(False)
 # Spans with fonts and sizes, without the bytes of every image on the page.
 TEXT_ONLY = pymupdf.TEXTFLAGS_DICT & ~pymupdf.TEXT_PRESERVE_IMAGES
@@ -397,23 +399,12 @@ def text_quality(text, pages):
 
 def quality_flags(quality):
     if quality["chars_per_page"] < MIN_CHARS_PER_PAGE:
-        return [{
-            "code": "no_text",
-            "severity": 3,
-            "message": (
-                f"No extractable text ({quality['chars']} characters in the whole PDF): a scanned "
-                "paper. Sections were written from the arXiv abstract only."
-            ),
-        }]
+        return [flag("no_text", f"No extractable text ({quality['chars']} characters in the whole PDF): a "
+                     "scanned paper. Sections were written from the arXiv abstract only.")]
     if quality["word_share"] < MIN_WORD_SHARE:
-        return [{
-            "code": "garbled_text",
-            "severity": 3,
-            "message": (
-                f"The PDF's text is garbled (only {quality['word_share']:.0%} of its characters form "
-                "words; fonts without a Unicode map). Sections were written from the arXiv abstract only."
-            ),
-        }]
+        return [flag("garbled_text", f"The PDF's text is garbled (only {quality['word_share']:.0%} of its "
+                     "characters form words; fonts without a Unicode map). Sections were written from the arXiv "
+                     "abstract only.")]
     return []
 
 

@@ -13,34 +13,18 @@ so the retry of a killed worker's task takes over.
 import logging
 import re
 import time
-from datetime import timedelta
 
 import requests
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
-from . import arxiv_source, figures, isolation, lifecycle, oai, pdf, quality
-from .models import Figure, Generation, Paper, Section, SectionRevision, ServiceAlert
-from .summarizers import PaperText, SummarizerError, get_summarizer
-from .summarizers.base import SECTION_KINDS, PaperPart
+from . import arxiv_source, drafts, figures, generation, isolation, lifecycle, oai, pdf
+from .models import Figure, Generation, Paper
+from .summarizers import SummarizerError
 
 log = logging.getLogger(__name__)
 Stage = Paper.Stage
-
-
-class Retry(Exception):
-    """A failure that trying again later may cure (a network error, a busy service).
-
-    `wait_until`: when to try again, where that is known (a budget resets, an operator
-    fixes a key); such waits do not count as attempts.
-    """
-
-    def __init__(self, message, wait_until=None):
-        super().__init__(message)
-        self.wait_until = wait_until
 
 
 # --- one paper, step by step -----------------------------------------------------------
@@ -82,7 +66,7 @@ def fetch_pdf(url, target):
         target.parent.mkdir(parents=True, exist_ok=True)
         with arxiv_source.session().get(url, stream=True, timeout=settings.PDF_DOWNLOAD_TIMEOUT_SECONDS) as resp:
             if resp.status_code == 429 or resp.status_code >= 500:
-                raise Retry(f"arXiv answered {resp.status_code} for {url}")
+                raise lifecycle.Retry(f"arXiv answered {resp.status_code} for {url}")
             if resp.status_code != 200:
                 raise pdf.PdfError(f"arXiv answered {resp.status_code} for {url}")
             size = 0
@@ -101,9 +85,9 @@ def fetch_pdf(url, target):
                 )
         partial.replace(target)
     except requests.RequestException as exc:
-        raise Retry(f"downloading {url} failed: {exc}") from exc
+        raise lifecycle.Retry(f"downloading {url} failed: {exc}") from exc
     except OSError as exc:  # a full disk or an unwritable folder: the operator fixes it, the paper waits
-        raise Retry(f"the PDF could not be written under MEDIA_ROOT: {exc}") from exc
+        raise lifecycle.Retry(f"the PDF could not be written under MEDIA_ROOT: {exc}") from exc
     finally:
         partial.unlink(missing_ok=True)
 
@@ -130,7 +114,7 @@ def extract(paper):
     except isolation.IsolatedError as exc:
         raise pdf.PdfError(f"reading the PDF {exc}") from exc
     except OSError as exc:
-        raise Retry(f"the figures could not be written under MEDIA_ROOT: {exc}") from exc
+        raise lifecycle.Retry(f"the figures could not be written under MEDIA_ROOT: {exc}") from exc
     with transaction.atomic():
         Figure.objects.filter(paper=paper, paper_version=paper.version).delete()
         Figure.objects.bulk_create(
@@ -145,131 +129,21 @@ def extract(paper):
     }
 
 
-def paper_text(paper):
-    """What the summarizer reads: metadata from arXiv, sections from the PDF."""
-    extraction = paper.extraction or {}
-    parts = {}
-    for kind in ("introduction", "method", "experiments", "conclusion"):
-        sections, found_by = pdf.parts_for(extraction, kind)
-        parts[kind] = PaperPart(
-            text="\n\n".join(s["text"] for s in sections),
-            titles=[s["title"] for s in sections],
-            pages=[min(s["pages"][0] for s in sections), max(s["pages"][1] for s in sections)] if sections else [],
-            found_by=found_by,
-        )
-    return PaperText(
-        title=paper.title,
-        abstract=paper.abstract,
-        language=paper.language or "en",
-        parts=parts,
-        text_ok=not any(f["code"] in ("no_text", "garbled_text") for f in paper.flags),
-        own_urls=tuple(u for u in (paper.project_url, paper.code_url) if u),
-    )
-
-
-def topic_language(paper):
-    topic = paper.topics.order_by("pk").first()
-    return topic.language if topic else "en"
-
-
-OPERATOR_WAIT = timedelta(hours=1)
-
-
 def summarize(paper):
     """Call the summarizer once per (paper version, backend, model, prompt version)."""
-    summarizer = configured_summarizer()
+    summarizer = generation.configured_summarizer()
     key = {"paper": paper, "paper_version": paper.version, "backend": summarizer.name,
            "model": summarizer.model, "prompt_version": summarizer.prompt_version, "round": 0}
     if not Generation.objects.filter(**key).exists():
-        write_generation(paper, summarizer, key)
+        generation.write_generation(paper, summarizer, key)
     return {"summarized_at": timezone.now()}
-
-
-def configured_summarizer():
-    try:
-        return get_summarizer()
-    except SummarizerError as exc:
-        raise operator_problem(settings.SUMMARIZER, exc) from exc
-
-
-def write_generation(paper, summarizer, key, user=None):
-    """The one path to a summarizer, for the pipeline and for editors' regenerations alike: the
-    result is stored before anything moves, so a paid call is never lost. An unusable backend
-    raises the operator's alert; a busy one raises Retry."""
-    started = time.monotonic()
-    try:
-        result = summarizer.summarize(paper_text(paper), topic_language(paper))
-    except SummarizerError as exc:
-        if exc.operator:
-            raise operator_problem(summarizer.name, exc) from exc
-        if exc.retryable:
-            raise Retry(str(exc), wait_until=exc.retry_at) from exc
-        raise
-    ServiceAlert.objects.filter(name=summarizer.name).delete()
-    generation, _ = Generation.objects.get_or_create(**key, defaults={
-        "requested_by": user,
-        "model_version": result.model_version,
-        "language": result.language or topic_language(paper),
-        "sections": result.as_json(),
-        "flags": result.flags,
-        "usage": result.usage,
-        "seconds": round(time.monotonic() - started, 3),
-    })
-    return generation
-
-
-def operator_problem(name, exc):
-    """The backend is unusable as configured: one alert for the operator; papers wait, they do not fail."""
-    now = timezone.now()
-    alert, created = ServiceAlert.objects.get_or_create(name=name, defaults={"message": str(exc)})
-    if not created:
-        ServiceAlert.objects.filter(pk=name).update(message=str(exc), last_seen=now)
-    log.error("summarizer %s is unusable: %s", name, exc)
-    return Retry(f"Waiting for the operator: {exc}", wait_until=now + OPERATOR_WAIT)
-
-
-def make_drafts(paper):
-    """Turn the latest generation into draft sections with their quality flags."""
-    generation = paper.generations.filter(paper_version=paper.version).latest("created_at", "pk")
-    paper.flags = [f for f in paper.flags if f.get("source") != "summarizer"] + [
-        {**f, "source": "summarizer"} for f in generation.flags]
-    with transaction.atomic():
-        for kind in SECTION_KINDS:
-            add_draft(paper, generation, kind)
-    return {"review_at": timezone.now(), "flags": paper.flags, "flag_score": lifecycle.flag_score(paper)}
-
-
-# As the digest reads: imported posts carry their numbered "details" before the method.
-SECTION_ORDER = {"summary": 0, "key_takeaways": 1, "details": 2, "method": 3, "conclusion": 4}
-
-
-def add_draft(paper, generation, kind, user=None):
-    """A new current draft of one section from `generation`; the one it replaces stays as history.
-
-    Never touches an existing section's body: an editor's work is only ever
-    superseded by a new row, not overwritten.
-    """
-    existing = Section.objects.filter(generation=generation, kind=kind).first()
-    if existing:
-        return existing
-    written = generation.sections.get(kind) or {}
-    text = written.get("text", "")
-    flags = quality.check_section(kind, text, quality.context_for(paper, generation))
-    for old in Section.objects.filter(paper=paper, kind=kind, is_current=True):
-        Section.objects.filter(pk=old.pk).update(is_current=False)
-        SectionRevision.objects.create(section=old, user=user, action="replaced", before=old.body, after=text)
-    return Section.objects.create(
-        paper=paper, generation=generation, kind=kind, order=SECTION_ORDER[kind],
-        generated=text, body=text, sources=written.get("sources", []),
-        flags=flags, flag_score=quality.score(flags),
-    )
 
 
 STEP_FUNCS = {
     Stage.FETCHED: download,
     Stage.DOWNLOADED: extract,
     Stage.EXTRACTED: summarize,
-    Stage.SUMMARIZED: make_drafts,
+    Stage.SUMMARIZED: drafts.make_drafts,
 }
 
 
@@ -296,7 +170,7 @@ def run_step(paper):
         changes = STEP_FUNCS[paper.stage](paper)
     except (pdf.PdfError, SummarizerError) as exc:  # retrying cannot help: the editor decides
         return record_failure(paper, str(exc), retryable=False)
-    except Retry as exc:
+    except lifecycle.Retry as exc:
         return record_failure(paper, str(exc), retryable=True, wait_until=exc.wait_until)
     except Exception as exc:  # a bug or a surprise: keep the paper and the error, stop the step
         log.exception("paper %s: step %s crashed", paper.arxiv_id, name)
@@ -314,29 +188,3 @@ def record_failure(paper, message, retryable, wait_until=None):
     return False
 
 
-# --- editor-requested work -----------------------------------------------------------
-
-def regenerate(paper_id, kind=None, user_id=None):
-    """Ask the summarizer again (an editor's request): new drafts, the old text kept as history."""
-    paper = Paper.objects.filter(pk=paper_id).first()
-    if paper is None or not lifecycle.is_editable(paper):
-        return None
-    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-    rounds = Generation.objects.filter(paper=paper, paper_version=paper.version)
-    next_round = (rounds.aggregate(last=Max("round"))["last"] or 0) + 1
-    try:
-        summarizer = configured_summarizer()
-        key = {"paper": paper, "paper_version": paper.version, "backend": summarizer.name,
-               "model": summarizer.model, "prompt_version": summarizer.prompt_version, "round": next_round}
-        generation = write_generation(paper, summarizer, key, user=user)
-    except (SummarizerError, Retry) as exc:
-        lifecycle.log_event(paper, "regenerate", "failed", str(exc), user=user)
-        return None
-    with transaction.atomic():
-        for section_kind in [kind] if kind else SECTION_KINDS:
-            add_draft(paper, generation, section_kind, user=user)
-        lifecycle.refresh_flag_score(paper)
-        lifecycle.back_to_review(paper, user, "regenerated")
-        lifecycle.log_event(paper, "regenerate", "done", f"{kind or 'all sections'}: new draft, round {next_round}",
-                            user=user)
-    return generation.pk

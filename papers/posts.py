@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.text import slugify
 
-from . import lifecycle, pipeline
+from . import drafts, lifecycle
 from .arxiv_source import find_links
 from .models import Generation, Paper, Topic
 
@@ -193,7 +193,7 @@ def import_post(text, name=""):
             )
             for kind in IMPORTED_KINDS:
                 if kind in entry.sections or kind != "details":
-                    pipeline.add_draft(paper, generation, kind)
+                    drafts.add_draft(paper, generation, kind)
             lifecycle.refresh_flag_score(paper)
             created += 1
     return topic, created, skipped

@@ -1,12 +1,10 @@
-"""Checks on generated text. Each returns flags that say what looks wrong and where.
-
-A flag is a dict: code, severity (1 note, 2 warning, 3 serious), message, and
-the character span [start, end) of the section body it points to.
-"""
+"""Checks on generated text. Each returns flags (papers.flags) that say what looks wrong and where."""
 
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+
+from .flags import SERIOUS, flag
 
 # Far too long for what each section is meant to be; the runaway paragraph in
 # the 2024-09-07 sample post is 3,044 characters.
@@ -20,13 +18,9 @@ LABEL_LINE_RE = re.compile(r"^[\s>*#-]*(\d+[.、]\s*)?(\*\*)?\s*(title|标题|�
                            r"urls?|链接|论文链接|github|paper)", re.I)
 
 
-def flag(code, severity, message, start=0, end=0):
-    return {"code": code, "severity": severity, "message": message, "start": start, "end": end}
-
-
 def check_empty(kind, text):
     if not text.strip():
-        return [flag("empty", 3, "The section is empty.")]
+        return [flag("empty", "The section is empty.")]
     return []
 
 
@@ -34,14 +28,14 @@ def check_length(kind, text):
     flags = []
     limit = SECTION_LIMITS.get(kind)
     if limit and len(text) > 2 * limit:
-        flags.append(flag("too_long", 3, f"{len(text):,} characters; a {kind} is rarely over {limit:,}.",
-                          0, len(text)))
+        flags.append(flag("too_long", f"{len(text):,} characters; a {kind} is rarely over {limit:,}.",
+                          0, len(text), severity=SERIOUS))
     elif limit and len(text) > limit:
-        flags.append(flag("too_long", 2, f"{len(text):,} characters; a {kind} is rarely over {limit:,}.",
+        flags.append(flag("too_long", f"{len(text):,} characters; a {kind} is rarely over {limit:,}.",
                           0, len(text)))
     for match in re.finditer(r"[^\n]+", text):
         if len(match[0]) > PARAGRAPH_LIMIT:
-            flags.append(flag("long_paragraph", 3,
+            flags.append(flag("long_paragraph",
                               f"One paragraph runs {len(match[0]):,} characters without a break.",
                               match.start(), match.end()))
     return flags
@@ -72,7 +66,7 @@ def check_repetition(kind, text):
     if len(where) < REPEAT_MIN and not (coverage >= 0.3 and len(units) >= 400):
         return []
     start, end = units[where[0]][0], units[where[-1] + n - 1][1]
-    return [flag("repetition", 3, f"“{gram}” repeats {len(where)} times; repeats cover {coverage:.0%} of the text.",
+    return [flag("repetition", f"“{gram}” repeats {len(where)} times; repeats cover {coverage:.0%} of the text.",
                  start, end)]
 
 
@@ -83,7 +77,7 @@ def check_cut_off(kind, text, context):
         return []
     last = body.rstrip()[-1]
     if last.isalnum() or CJK_RE.match(last) or last in ",，、:：;；(（":
-        return [flag("cut_off", 2, "The text stops mid-sentence.", max(len(body) - 40, 0), len(body))]
+        return [flag("cut_off", "The text stops mid-sentence.", max(len(body) - 40, 0), len(body))]
     return []
 
 
@@ -112,12 +106,12 @@ TERM_STOPWORDS = {"the", "and", "for", "with", "from", "this", "that", "our", "a
 
 
 def check_echo(kind, text, context):
-    return [flag("echo", 3, f"Prompt text or a template placeholder: “{m.group(0)}”.", m.start(), m.end())
+    return [flag("echo", f"Prompt text or a template placeholder: “{m.group(0)}”.", m.start(), m.end())
             for m in PLACEHOLDER_RE.finditer(text)][:3]
 
 
 def check_chatbot(kind, text, context):
-    return [flag("chatbot", 3, f"The model talks to the reader or refuses: “{m.group(0)}”.", m.start(), m.end())
+    return [flag("chatbot", f"The model talks to the reader or refuses: “{m.group(0)}”.", m.start(), m.end())
             for m in CHATBOT_RE.finditer(text)][:3]
 
 
@@ -138,9 +132,9 @@ def check_language(kind, text, context):
             continue
         cjk, latin = len(CJK_RE.findall(line)), len(LATIN_RE.findall(line))
         if context.language == "zh" and latin >= 80 and cjk < 0.1 * latin:
-            flags.append(flag("wrong_language", 2, "A paragraph in English in a Chinese digest.", match.start(), match.end()))
+            flags.append(flag("wrong_language", "A paragraph in English in a Chinese digest.", match.start(), match.end()))
         elif context.language == "en" and cjk >= 20 and cjk > 0.3 * latin:
-            flags.append(flag("wrong_language", 2, "A paragraph in Chinese in an English digest.", match.start(), match.end()))
+            flags.append(flag("wrong_language", "A paragraph in Chinese in an English digest.", match.start(), match.end()))
     return flags[:3]
 
 
@@ -149,7 +143,7 @@ def check_broken(kind, text, context):
     if not match:
         return []
     count = len(BROKEN_RE.findall(text))
-    return [flag("broken_chars", 2, f"{count} invisible or broken character(s) (zero-width space, U+FFFD, a literal \\n).",
+    return [flag("broken_chars", f"{count} invisible or broken character(s) (zero-width space, U+FFFD, a literal \\n).",
                  match.start(), match.end())]
 
 
@@ -157,7 +151,7 @@ def check_markup(kind, text, context):
     match = MARKUP_RE.search(text)
     if not match:
         return []
-    return [flag("leaked_markup", 2, f"Leaked JSON or markup: “{match.group(0)[:30]}”.", match.start(), match.end())]
+    return [flag("leaked_markup", f"Leaked JSON or markup: “{match.group(0)[:30]}”.", match.start(), match.end())]
 
 
 def check_authors(kind, text, context):
@@ -170,7 +164,7 @@ def check_authors(kind, text, context):
         names = [n.strip(" .*") for n in re.split(r"[,，、;；]|\band\b|和|及|等", match.group(1)) if n.strip(" .*")]
         latin = [n for n in names if LATIN_RE.search(n)]
         if latin and not any(any(p.lower() in surnames for p in re.findall(r"[A-Za-z\-]{2,}", n)) for n in latin):
-            flags.append(flag("invented_authors", 3, "Authors named here are not the paper's authors.",
+            flags.append(flag("invented_authors", "Authors named here are not the paper's authors.",
                               match.start(1), match.end(1)))
     return flags
 
@@ -184,7 +178,7 @@ def check_numbers(kind, text, context):
     if not unknown:
         return []
     shown = ", ".join(m.group(1) for m in unknown[:5])
-    return [flag("unknown_numbers", 1, f"Numbers not found in the paper: {shown}.", unknown[0].start(), unknown[0].end())]
+    return [flag("unknown_numbers", f"Numbers not found in the paper: {shown}.", unknown[0].start(), unknown[0].end())]
 
 
 def check_generic(kind, text, context):
@@ -195,7 +189,7 @@ def check_generic(kind, text, context):
     terms = {t.lower() for t in TERM_RE.findall(context.title + " " + context.paper_text[:3000])} - TERM_STOPWORDS
     shared = {t.lower() for t in TERM_RE.findall(text)} & terms
     if len(hits) >= 3 or (len(hits) >= 2 and not shared):
-        return [flag("generic", 3, "Generic research-method text that does not describe this paper.", 0, len(text))]
+        return [flag("generic", "Generic research-method text that does not describe this paper.", 0, len(text))]
     return []
 
 

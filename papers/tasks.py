@@ -4,7 +4,7 @@ Each returns quietly when there is nothing left to do, so a duplicate or late
 task is harmless. Work is put on the queue by papers.queue.
 """
 
-from . import fetching, lifecycle, pipeline, queue
+from . import drafts, fetching, lifecycle, pipeline, queue
 from .models import Topic
 
 
@@ -13,7 +13,7 @@ def process_paper(paper_id):
 
 
 def regenerate(paper_id, kind=None, user_id=None):
-    return pipeline.regenerate(paper_id, kind, user_id)
+    return drafts.regenerate(paper_id, kind, user_id)
 
 
 def publish_due():

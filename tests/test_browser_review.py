@@ -47,7 +47,7 @@ def test_editor_fixes_and_approves_publisher_publishes_reader_sees_the_fix(
     base = live_server.url
 
     log_in(page, base, "editor")
-    expect(page.locator("#result_list")).to_contain_text("no_text")
+    expect(page.locator("#result_list")).to_contain_text("No text in the PDF")
     rows = page.locator("#result_list tbody tr")
     expect(rows.first).to_contain_text(flagged.arxiv_id)  # the worst flags first
     shots(page, "1-editor-queue")

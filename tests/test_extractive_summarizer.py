@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from papers import figures, pdf, pipeline
+from papers import figures, generation, pdf
 from papers.models import Paper
 from papers.rendering import render_markdown
 from papers.summarizers import get_summarizer
@@ -24,7 +24,7 @@ def paper_text_for(name, db_paper=None):
         extraction = pdf.extract_text(doc, figures.find_all(doc))
     paper = Paper(title="T", abstract=ABSTRACT, extraction=extraction, language=extraction["quality"]["language"],
                   flags=extraction["flags"])
-    return pipeline.paper_text(paper), extraction
+    return generation.paper_text(paper), extraction
 
 
 def sentences_of(markdown):

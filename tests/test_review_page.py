@@ -103,7 +103,7 @@ def test_the_queue_shows_counts_flags_edits_and_filters(topic, fake_arxiv, edito
     page = editor_client.get("/admin/papers/paper/").content.decode()
     assert "Not published: <strong>2</strong>" in page and "Drafts written: <strong>2</strong>" in page
     assert page.index("2401.00002") < page.index("2401.00001"), "worst flags first"
-    assert "no_text" in page and ">6<" in page  # the clean paper's edit: six characters
+    assert "No text in the PDF" in page and ">6<" in page  # the clean paper's edit: six characters
     with django_assert_max_num_queries(12):
         editor_client.get("/admin/papers/paper/")
     for query, shown, hidden in [

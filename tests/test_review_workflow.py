@@ -6,7 +6,7 @@ import pytest
 from django.test import TestCase
 from django.utils import timezone
 
-from papers import lifecycle, pipeline, review
+from papers import drafts, lifecycle, pipeline, review
 from papers.models import Generation, Paper, Section
 
 from .review_fixtures import editor, make_reviewed_paper, publisher, reviewed_paper  # noqa: F401
@@ -127,7 +127,7 @@ def test_regeneration_writes_a_new_draft_and_keeps_the_edited_text(reviewed_pape
     method = section(reviewed_paper)
     review.edit_section(method.pk, "Editor's careful text.", method.version, editor)
     review.approve_section(method.pk, editor)
-    assert pipeline.regenerate(reviewed_paper.pk, "method", editor.pk)
+    assert drafts.regenerate(reviewed_paper.pk, "method", editor.pk)
     old = Section.objects.get(pk=method.pk)
     assert (old.body, old.status, old.is_current) == ("Editor's careful text.", Section.Status.APPROVED, False)
     new = section(reviewed_paper)
@@ -140,7 +140,7 @@ def test_regeneration_writes_a_new_draft_and_keeps_the_edited_text(reviewed_pape
 def test_a_failed_regeneration_loses_nothing_and_says_why(reviewed_paper, editor, settings):
     settings.SUMMARIZER = "tests.summarizers.RefusingSummarizer"
     before = list(Section.objects.filter(paper=reviewed_paper).values_list("pk", "body"))
-    assert pipeline.regenerate(reviewed_paper.pk, None, editor.pk) is None
+    assert drafts.regenerate(reviewed_paper.pk, None, editor.pk) is None
     assert list(Section.objects.filter(paper=reviewed_paper).values_list("pk", "body")) == before
     assert reviewed_paper.events.filter(step="regenerate", outcome="failed", message__contains="SAFETY").exists()
     assert Generation.objects.filter(paper=reviewed_paper).count() == 1

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from .. import pacing
 from ..models import Generation
 from .base import SECTION_KINDS, PaperText, SectionText, Summarizer, SummarizerError, SummaryResult
-from ..quality import flag
+from ..flags import flag
 from .prompt import PROMPT_VERSION, Digest, build_prompt, system_instruction, to_sections
 
 log = logging.getLogger(__name__)
@@ -83,11 +83,11 @@ class LLMSummarizer(Summarizer):
         add_usage(usage, reply.usage)
         if reply.finish == "blocked":
             return self.result([], usage, reply, language,
-                               [flag("blocked", 3, f"The model refused to summarize this paper ({reply.block_reason}).")])
+                               [flag("blocked", f"The model refused to summarize this paper ({reply.block_reason}).")])
         digest = parse_digest(reply)
         if digest is None and reply.finish == "max_tokens":
             return self.result([], usage, reply, language,
-                               [flag("truncated", 3, "The model's answer was cut off at its output limit.")])
+                               [flag("truncated", "The model's answer was cut off at its output limit.")])
         if digest is None:
             log.info("%s: invalid JSON, asking once more", self.name)
             reply = self.call_with_retries(system, message + REPAIR)
@@ -95,7 +95,7 @@ class LLMSummarizer(Summarizer):
             digest = parse_digest(reply)
         if digest is None:
             return self.result([], usage, reply, language,
-                               [flag("invalid_output", 3, "The model's answer was not valid JSON, twice.")])
+                               [flag("invalid_output", "The model's answer was not valid JSON, twice.")])
         sections, flags = to_sections(digest, paper, language, sources, own_urls=paper.own_urls)
         result = self.result(sections, usage, reply, language, flags)
         result.extra = {"translated_abstract": digest.translated_abstract}

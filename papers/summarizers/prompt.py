@@ -13,7 +13,7 @@ import re
 
 from pydantic import BaseModel, Field
 
-from ..quality import flag
+from ..flags import WARNING, flag
 from .base import PaperText, SectionText
 
 PROMPT_VERSION = "digest-2026-11-1"
@@ -149,13 +149,14 @@ def check(digest: Digest, own_urls=()):
     for url in LINK_RE.findall(" ".join(texts)):
         host = url.split("/")[2].lower()
         if not any(host == h or host.endswith("." + h) for h in allowed):
-            flags.append(flag("unexpected_link", 3, f"The model wrote a link the paper does not give: {url}"))
+            flags.append(flag("unexpected_link", f"The model wrote a link the paper does not give: {url}"))
     if any(HTML_RE.search(t) for t in texts):
-        flags.append(flag("raw_html", 2, "The model wrote HTML; it is shown as text."))
+        flags.append(flag("raw_html", "The model wrote HTML; it is shown as text."))
     if not 5 <= len(digest.key_takeaways) <= LIMITS["takeaways"]:
-        flags.append(flag("schema", 1, f"{len(digest.key_takeaways)} key takeaways were written; 5 to 7 were asked."))
+        flags.append(flag("schema", f"{len(digest.key_takeaways)} key takeaways were written; 5 to 7 were asked."))
     if len(digest.method) > LIMITS["steps"]:
-        flags.append(flag("schema", 1, f"{len(digest.method)} method steps were written; at most 8 are kept."))
+        flags.append(flag("schema", f"{len(digest.method)} method steps were written; at most 8 are kept."))
     if len(digest.summary) > LIMITS["summary"]:
-        flags.append(flag("schema", 2, f"The summary is {len(digest.summary)} characters; one sentence was asked."))
+        flags.append(flag("schema", f"The summary is {len(digest.summary)} characters; one sentence was asked.",
+                          severity=WARNING))
     return flags
