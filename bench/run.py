@@ -50,8 +50,10 @@ def timed(func, *args):
 
 
 def stages_and_sections():
-    from papers import figures as figure_finder
-    from papers import generation, headings, pdf, quality
+    from papers import generation
+    from papers.editorial import quality
+    from papers.ingest import figures as figure_finder
+    from papers.ingest import headings, pdf
     from papers.models import Paper
     from papers.summarizers import get_summarizer
 
@@ -93,8 +95,8 @@ def stages_and_sections():
 def extraction_speed(skip_layout):
     import pymupdf
 
-    from papers import figures as figure_finder
-    from papers import headings, pdf
+    from papers.ingest import figures as figure_finder
+    from papers.ingest import headings, pdf
 
     print("\n== Extraction speed per page (one core) ==")
     text_pdfs = [p for p in sorted(SHARED.glob("*.pdf")) if TRUTH[p.name]]
@@ -112,7 +114,7 @@ def extraction_speed(skip_layout):
                 pdf.extract_text(doc, figure_finder.find_all(doc))
 
     runs = {}
-    for name, func in [("plain page.get_text()", plain), ("papers.pdf.extract_text", ours)]:
+    for name, func in [("plain page.get_text()", plain), ("papers.ingest.pdf.extract_text", ours)]:
         best = min(timed(func)[1] for _ in range(3))
         runs[name] = best
         print(f"{name:<28} {best / pages * 1000:7.2f} ms/page  {pages / best:7.0f} pages/s  ({pages} pages, best of 3)")
@@ -153,7 +155,8 @@ def throughput(copies):
     from django.conf import settings
     from django.db import connections
 
-    from papers import fetching, pipeline
+    from papers import pipeline
+    from papers.ingest import fetching
     from papers.models import Paper, Topic
 
     print("\n== Whole offline pipeline, two worker processes ==")

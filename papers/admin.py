@@ -17,13 +17,12 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import flags, licences, lifecycle, review, review_actions
+from . import licences, lifecycle
 from .auth import ThrottledAdminAuthenticationForm
-from .diffing import diff_html, highlight_flags
-from .models import (
-    FetchRun, Figure, Generation, Paper, PaperEvent, Section, SectionRevision, ServiceAlert, Topic,
-)
-from .rendering import render_markdown
+from .editorial import flags, review, review_actions
+from .editorial.diffing import diff_html, highlight_flags
+from .models import FetchRun, Figure, Generation, Paper, PaperEvent, Section, SectionRevision, ServiceAlert, Topic
+from .public.rendering import render_markdown
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
 

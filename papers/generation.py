@@ -8,7 +8,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from . import lifecycle, pdf
+from . import lifecycle
+from .ingest import pdf
 from .models import Generation, ServiceAlert
 from .summarizers import PaperText, SummarizerError, get_summarizer
 from .summarizers.base import PaperPart

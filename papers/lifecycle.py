@@ -20,10 +20,11 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import queue, surfaces
-from .arxiv_source import PaperRecord
+from . import queue
+from .editorial.quality import score
+from .ingest.arxiv_source import PaperRecord
 from .models import Figure, Paper, PaperEvent, Publication, Section
-from .quality import score
+from .public import surfaces
 
 Stage, Status = Paper.Stage, Paper.Status
 

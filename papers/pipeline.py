@@ -19,7 +19,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import arxiv_source, drafts, figures, generation, isolation, lifecycle, oai, pdf
+from . import generation, lifecycle
+from .editorial import drafts
+from .ingest import arxiv_source, figures, isolation, oai, pdf
 from .models import Figure, Generation, Paper
 from .summarizers import SummarizerError
 

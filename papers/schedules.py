@@ -10,8 +10,8 @@ from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 from django_q.models import Schedule
 
+from .editorial.roles import ensure_groups
 from .models import Topic
-from .roles import ensure_groups
 
 RESUME_SCHEDULE = "resume-papers"
 PUBLISH_SCHEDULE = "publish-due-papers"

@@ -4,7 +4,9 @@ Each returns quietly when there is nothing left to do, so a duplicate or late
 task is harmless. Work is put on the queue by papers.queue.
 """
 
-from . import drafts, fetching, lifecycle, pipeline, queue
+from . import lifecycle, pipeline, queue
+from .editorial import drafts
+from .ingest import fetching
 from .models import Topic
 
 

@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 
-from . import feeds, views
-from .caching import cached_public
+from .public import feeds, views
+from .public.caching import cached_public
 
 app_name = "papers"
 

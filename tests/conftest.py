@@ -1,4 +1,13 @@
+"""Two layers of tests.
+
+The core layer runs on what the project has (factories, samples/): every test not marked `corpus`.
+The corpus layer (`@pytest.mark.corpus`) reads the real recorded inputs in ../shared/samples; where
+that folder is absent (a user's clone) it is skipped with one reason. Under CI=true a missing
+../shared is an error, and a run that skipped anything for a reason not in INTENDED_SKIPS fails.
+"""
+
 import json
+import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -12,13 +21,60 @@ SHARED = ROOT.parent / "shared" / "samples"
 DATA = Path(__file__).resolve().parent / "data"
 HEADINGS = json.loads((DATA / "headings.json").read_text())
 TRUTH_TEXT_PDFS = [name for name, heads in HEADINGS.items() if not name.startswith("_") and heads]
+IN_CI = os.environ.get("CI") == "true"
+ON_POSTGRES = "DATABASE_URL" in os.environ
+CORPUS_ABSENT = "corpus layer: ../shared/samples is absent (a user's clone); CI always runs it"
+# The one kind of skip CI accepts: a test for the other database, which CI's other pass runs.
+DATABASE_SKIP = "database:"
+INTENDED_SKIPS = (DATABASE_SKIP,)
+
+only_on_sqlite = pytest.mark.skipif(ON_POSTGRES, reason=f"{DATABASE_SKIP} SQLite only; CI's SQLite pass runs it")
+only_on_postgres = pytest.mark.skipif(not ON_POSTGRES,
+                                      reason=f"{DATABASE_SKIP} PostgreSQL only; CI's PostgreSQL pass runs it")
+
+
+def pytest_configure(config):
+    if IN_CI and not SHARED.exists():
+        raise pytest.UsageError(f"CI=true and {SHARED} is absent: CI must run the corpus layer")
+
+
+def pytest_collection_modifyitems(config, items):
+    if SHARED.exists():
+        return
+    for item in items:
+        if "corpus" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason=CORPUS_ABSENT))
+
+
+SKIPS = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and isinstance(report.longrepr, tuple):
+        SKIPS.append((report.nodeid, report.longrepr[2].removeprefix("Skipped: ")))
+
+
+def unintended_skips():
+    return [(nodeid, reason) for nodeid, reason in SKIPS if not reason.startswith(INTENDED_SKIPS)]
+
+
+def pytest_terminal_summary(terminalreporter):
+    if IN_CI and unintended_skips():
+        terminalreporter.section("CI runs every test: these skipped for a reason CI does not accept")
+        for nodeid, reason in unintended_skips():
+            terminalreporter.line(f"{nodeid}: {reason}")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if IN_CI and unintended_skips() and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def shared_file(*parts):
-    """A real recorded input from ../shared/samples; skip where a clone has none."""
+    """A real recorded input from ../shared/samples (for tests marked `corpus`)."""
     path = SHARED.joinpath(*parts)
     if not SHARED.exists():
-        pytest.skip("../shared/samples is absent (a user's clone): real-data tests need it")
+        pytest.skip(CORPUS_ABSENT)
     assert path.exists(), f"{path} should be in ../shared/samples"
     return path
 

@@ -8,7 +8,9 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.test import Client, TestCase
 
-from papers import arxiv_source, lifecycle, pipeline, review
+from papers import lifecycle, pipeline
+from papers.editorial import review
+from papers.ingest import arxiv_source
 from papers.models import Paper
 
 SAMPLES = settings.BASE_DIR / "samples"

@@ -8,7 +8,6 @@ from papers.models import Paper
 
 from .conftest import shared_file
 
-
 CC_BY = "http://creativecommons.org/licenses/by/4.0/"
 
 

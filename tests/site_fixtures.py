@@ -3,7 +3,8 @@
 import pytest
 from django.test import TestCase
 
-from papers import lifecycle, review
+from papers import lifecycle
+from papers.editorial import review
 from papers.models import Section
 
 from .review_fixtures import make_reviewed_paper, user_in

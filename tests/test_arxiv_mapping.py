@@ -4,8 +4,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from papers import arxiv_source
-from papers.arxiv_source import ArxivUnavailable, records_from_feed_file
+from papers.ingest import arxiv_source
+from papers.ingest.arxiv_source import ArxivUnavailable, records_from_feed_file
 
 from .conftest import shared_file
 

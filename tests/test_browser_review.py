@@ -68,7 +68,7 @@ def test_editor_fixes_and_approves_publisher_publishes_reader_sees_the_fix(
     log_in(page, base, "publisher")
     page.goto(f"{base}/admin/papers/paper/{flagged.pk}/review/")
     page.click("button[value=publish]")
-    expect(page.locator(".messagelist")).to_contain_text("Published.")
+    expect(page.locator(".messagelist")).to_contain_text(f"{flagged.arxiv_id}: published.")
     shots(page, "4-publisher-published")
 
     page.goto(f"{base}{flagged.get_absolute_url()}")

@@ -9,7 +9,7 @@ from django.test import TestCase
 
 from papers.models import FetchRun, Paper, Topic
 
-from .conftest import ROOT
+from .conftest import ROOT, only_on_sqlite
 
 
 def run(*args):
@@ -94,8 +94,7 @@ def test_the_queue_never_hands_a_slow_paper_to_a_second_worker():
     assert q.get("orm") == "default" or q.get("redis") == settings.REDIS_URL != ""
 
 
-@pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3",
-                    reason="SQLite settings; this run uses another database")
+@only_on_sqlite
 def test_sqlite_waits_for_the_write_lock_instead_of_failing():
     options = settings.DATABASES["default"]["OPTIONS"]
     assert options["transaction_mode"] == "IMMEDIATE" and options["timeout"] >= 10

@@ -4,9 +4,10 @@ import re
 
 import pytest
 
-from papers import figures, generation, pdf
+from papers import generation
+from papers.ingest import figures, pdf
 from papers.models import Paper
-from papers.rendering import render_markdown
+from papers.public.rendering import render_markdown
 from papers.summarizers import get_summarizer
 from papers.summarizers.base import PaperPart, PaperText
 from papers.summarizers.extractive import split_sentences

@@ -8,9 +8,10 @@ import feedparser
 import pytest
 from django.test import TestCase
 
-from papers import lifecycle, review
-from papers.feeds import clean
+from papers import lifecycle
+from papers.editorial import review
 from papers.models import Section
+from papers.public.feeds import clean
 
 from .site_fixtures import SECRET_MARKERS, site  # noqa: F401
 
@@ -47,7 +48,7 @@ def test_every_feed_is_valid_and_lists_the_published_papers(client, site, url):
 
 
 def test_the_site_feed_keeps_the_latest_fifty(client, topic, db):
-    from papers.seeding import seed_papers
+    from papers.measurement.seeding import seed_papers
 
     seed_papers(60, topic=topic)
     feed, _ = parse(client, "/feed/rss/")

@@ -5,7 +5,7 @@ import logging
 import pytest
 from django.utils import timezone
 
-from papers import fetching, pacing
+from papers.ingest import fetching, pacing
 from papers.models import FetchRun, Paper
 
 from .conftest import shared_file

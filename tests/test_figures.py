@@ -8,7 +8,8 @@ import pytest
 from django.core.management import call_command
 from PIL import Image, ImageStat
 
-from papers import figure_measure, figures, pdf
+from papers.ingest import figures, pdf
+from papers.measurement import figure_measure
 
 from .conftest import DATA, SHARED, shared_file, shared_pdfs
 

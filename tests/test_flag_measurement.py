@@ -1,7 +1,7 @@
 """The checks, measured against hand-labelled sections of the real posts, and kept from sliding."""
 
-from papers import quality
-from papers.flag_measure import measure, ratio
+from papers.editorial import quality
+from papers.measurement.flag_measure import measure, ratio
 
 from .conftest import DATA, SHARED, shared_file
 

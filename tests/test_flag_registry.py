@@ -2,7 +2,7 @@
 
 import pytest
 
-from papers import flags, quality
+from papers.editorial import flags, quality
 from papers.summarizers import prompt
 
 

@@ -230,7 +230,7 @@ def test_the_summarizer_says_which_model_and_prompt_it_used(gemini, settings):
 
 
 def test_usage_and_cost_per_topic_and_month_and_the_alert_in_the_admin(gemini, paper, client, django_user_model):
-    from papers import review
+    from papers.editorial import review
 
     gemini.reply(gemini_ok())
     pipeline.process_paper(paper.pk)

@@ -6,9 +6,10 @@ import time
 
 import pytest
 
-from papers import isolation, pipeline
+from papers import pipeline
+from papers.ingest import isolation
+from papers.ingest.pdf import PdfError
 from papers.models import Paper
-from papers.pdf import PdfError
 
 from .conftest import shared_pdfs
 from .test_pipeline import make_paper

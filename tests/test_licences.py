@@ -3,7 +3,9 @@
 import pytest
 from django.test import TestCase
 
-from papers import licences, lifecycle, oai, review
+from papers import licences, lifecycle
+from papers.editorial import review
+from papers.ingest import oai
 from papers.models import Figure, Paper
 
 from .conftest import DATA

@@ -4,8 +4,9 @@ change form, an editor's choice of figures and a new arXiv version all wait for 
 import pytest
 from django.test import TestCase
 
-from papers import fetching, lifecycle, pipeline
-from papers.arxiv_source import PaperRecord
+from papers import lifecycle, pipeline
+from papers.ingest import fetching
+from papers.ingest.arxiv_source import PaperRecord
 from papers.models import Figure, Paper
 
 from .factories import CC_BY, SAMPLE_RECORDS, place_pdf, publish, published_paper, user_in, what_readers_get

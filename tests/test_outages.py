@@ -9,7 +9,8 @@ from datetime import timedelta
 import time_machine
 from django.utils import timezone
 
-from papers import fetching, lifecycle, tasks
+from papers import lifecycle, tasks
+from papers.ingest import fetching
 from papers.models import FetchRun, Paper
 
 from .conftest import shared_file

@@ -3,7 +3,7 @@
 import pymupdf
 import pytest
 
-from papers import figures, headings, pdf
+from papers.ingest import figures, headings, pdf
 
 from .conftest import HEADINGS as TRUTH
 from .conftest import TRUTH_TEXT_PDFS as TEXT_PDFS

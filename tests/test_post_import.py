@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.test import TestCase
 
-from papers import lifecycle, posts, review
+from papers import lifecycle
+from papers.editorial import posts, review
 from papers.models import Generation, Paper, Section, Topic
 
 from .conftest import shared_file

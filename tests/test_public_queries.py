@@ -6,9 +6,10 @@ from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
-from papers import lifecycle, review
+from papers import lifecycle
+from papers.editorial import review
+from papers.measurement.seeding import seed_papers
 from papers.models import Paper
-from papers.seeding import seed_papers
 
 from .site_fixtures import site  # noqa: F401
 

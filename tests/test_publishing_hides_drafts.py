@@ -3,7 +3,8 @@
 import pytest
 from django.test import TestCase
 
-from papers import lifecycle, pipeline, review
+from papers import lifecycle, pipeline
+from papers.editorial import review
 from papers.models import Paper
 
 from .conftest import shared_file

@@ -1,6 +1,6 @@
 """First quality flags: empty, far too long, repeated phrases, measured on a real post."""
 
-from papers import quality
+from papers.editorial import quality
 
 from .conftest import shared_file
 

@@ -15,13 +15,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from .conftest import ROOT
+from .conftest import ROOT, only_on_sqlite
 
-pytestmark = [
-    pytest.mark.queue,
-    pytest.mark.skipif("DATABASE_URL" in os.environ,
-                       reason="runs its cluster on a throwaway SQLite database, read directly"),
-]
+# Each test runs its cluster on a throwaway SQLite database that it reads directly.
+pytestmark = [pytest.mark.queue, only_on_sqlite]
 
 
 def wait_for(predicate, timeout, what):
@@ -101,7 +98,8 @@ class Project:
         self.manage("shell", "-c", f"""
 import shutil
 from django.conf import settings
-from papers import fetching, pipeline, queue
+from papers import pipeline, queue
+from papers.ingest import fetching
 from papers.models import Paper, Topic
 topic = Topic.objects.create(name="Load", slug="load", query="all:x", active=False)
 pdfs = sorted((settings.BASE_DIR / "samples" / "pdfs").glob("*.pdf"))
@@ -120,12 +118,12 @@ for _ in range({enqueue_times}):
         queue.enqueue_paper(paper.pk)
 """)
 
-    def wait_until_in_review(self, count):
-        def all_in_review():
+    def wait_until_drafted(self, count):
+        def all_drafted():
             assert "database is locked" not in self.log_of()
             return self.query("SELECT count(*) FROM papers_paper WHERE stage = 'drafted'") == [(count,)]
 
-        wait_for(all_in_review, 240, f"{count} papers to reach review")
+        wait_for(all_drafted, 600, f"{count} papers to have their drafts")
 
     def assert_every_paper_done_once(self, count):
         done = self.query("SELECT p.arxiv_id, e.step, count(*) FROM papers_paperevent e JOIN papers_paper p "
@@ -187,7 +185,7 @@ def test_two_clusters_on_one_redis_broker_share_fifty_papers_and_do_none_twice(p
     project.env.update(REDIS_URL=redis_url, SLOW_SUMMARIZER_SECONDS="0.2")
     project.queue_papers(50)
     first, second = project.start_cluster(), project.start_cluster()
-    project.wait_until_in_review(50)
+    project.wait_until_drafted(50)
     project.assert_every_paper_done_once(50)
     starts = project.summarizer_log.read_text().splitlines()
     assert len(starts) == len(set(starts)) == 50, "each paper summarized once"
@@ -206,44 +204,48 @@ def test_sqlite_with_two_workers_and_the_web_server_under_load_is_never_locked(p
     base = f"http://127.0.0.1:{port}"
     project.start(str(Path(sys.executable).with_name("gunicorn")), "digest.wsgi", "-w", "2", "-b",
                   f"127.0.0.1:{port}", name="gunicorn")
-    wait_for(lambda: requests.get(base + "/", timeout=2).ok if port_open(port) else False, 30, "gunicorn")
+    # Outcomes, not speed: generous limits, and each client finishes whole rounds however slow the machine.
+    wait_for(lambda: requests.get(base + "/", timeout=30).ok if port_open(port) else False, 180, "gunicorn")
     project.start_cluster()
 
     stop = threading.Event()
-    statuses, logins = [], []
+    statuses, logins, rounds = [], [], []
 
     def reader():
         session = requests.Session()
         while not stop.is_set():
             for path in ("/", "/search/?q=talking+head", "/feed/rss/", "/feed/atom/"):
-                statuses.append(session.get(base + path, timeout=30).status_code)
+                statuses.append(session.get(base + path, timeout=120).status_code)
+            rounds.append("reader")
 
     def editor():
         while not stop.is_set():
             session = requests.Session()
-            login = session.get(base + "/admin/login/", timeout=30)
+            login = session.get(base + "/admin/login/", timeout=120)
             token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
-            response = session.post(base + "/admin/login/?next=/admin/", timeout=30, data={
+            response = session.post(base + "/admin/login/?next=/admin/", timeout=120, data={
                 "csrfmiddlewaretoken": token, "username": "editor", "password": "correct horse"})
             statuses.append(response.status_code)
             logins.append("/admin/login/" not in response.url)
-            statuses.append(session.get(base + "/admin/papers/paper/", timeout=30).status_code)
-            statuses.append(session.post(base + "/admin/logout/", timeout=30, data={
+            statuses.append(session.get(base + "/admin/papers/paper/", timeout=120).status_code)
+            statuses.append(session.post(base + "/admin/logout/", timeout=120, data={
                 "csrfmiddlewaretoken": session.cookies["csrftoken"]}).status_code)
+            rounds.append("editor")
 
     clients = [threading.Thread(target=reader) for _ in range(3)] + [threading.Thread(target=editor)]
     for client in clients:
         client.start()
     try:
-        project.wait_until_in_review(50)
+        project.wait_until_drafted(50)
+        wait_for(lambda: rounds.count("reader") >= 3 and "editor" in rounds, 300, "every client to finish a round")
     finally:
         stop.set()
         for client in clients:
             client.join()
 
     assert "database is locked" not in project.log_of()
-    assert len(statuses) > 100 and set(statuses) == {200}, {s: statuses.count(s) for s in set(statuses)}
-    assert len(logins) >= 3 and all(logins), "each login wrote its session and last_login"
+    assert set(statuses) == {200}, {s: statuses.count(s) for s in set(statuses)}
+    assert logins and all(logins), "each login wrote its session and last_login"
     project.assert_every_paper_done_once(50)
 
 

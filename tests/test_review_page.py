@@ -2,8 +2,9 @@
 
 import pytest
 
-from papers import lifecycle, review
-from papers.diffing import diff_html, highlight_flags
+from papers import lifecycle
+from papers.editorial import review
+from papers.editorial.diffing import diff_html, highlight_flags
 from papers.models import Section
 
 from .review_fixtures import editor, make_reviewed_paper, publisher, reviewed_paper  # noqa: F401

@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from papers import lifecycle, review
+from papers import lifecycle
+from papers.editorial import review
 from papers.models import Paper, Section
 
 from .review_fixtures import make_reviewed_paper, user_in

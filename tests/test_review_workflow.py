@@ -6,7 +6,8 @@ import pytest
 from django.test import TestCase
 from django.utils import timezone
 
-from papers import drafts, lifecycle, pipeline, review
+from papers import lifecycle, pipeline
+from papers.editorial import drafts, review
 from papers.models import Generation, Paper, Section
 
 from .review_fixtures import editor, make_reviewed_paper, publisher, reviewed_paper  # noqa: F401

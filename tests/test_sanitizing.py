@@ -6,9 +6,10 @@ import feedparser
 import pytest
 from django.test import TestCase
 
-from papers import lifecycle, review
+from papers import lifecycle
+from papers.editorial import review
 from papers.models import Figure, Paper, Section, Topic
-from papers.rendering import render_markdown
+from papers.public.rendering import render_markdown
 
 from .site_fixtures import public_urls, site  # noqa: F401
 

@@ -1,7 +1,7 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from papers.roles import ensure_groups
+from papers.editorial.roles import ensure_groups
 
 
 def make_groups(apps, schema_editor):

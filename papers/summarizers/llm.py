@@ -16,10 +16,10 @@ from django.conf import settings
 from django.utils import timezone
 from pydantic import ValidationError
 
-from .. import pacing
+from ..editorial.flags import flag
+from ..ingest import pacing
 from ..models import Generation
 from .base import SECTION_KINDS, PaperText, SectionText, Summarizer, SummarizerError, SummaryResult
-from ..flags import flag
 from .prompt import PROMPT_VERSION, Digest, build_prompt, system_instruction, to_sections
 
 log = logging.getLogger(__name__)

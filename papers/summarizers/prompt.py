@@ -13,7 +13,7 @@ import re
 
 from pydantic import BaseModel, Field
 
-from ..flags import WARNING, flag
+from ..editorial.flags import WARNING, flag
 from .base import PaperText, SectionText
 
 PROMPT_VERSION = "digest-2026-11-1"

@@ -1,7 +1,7 @@
 from django import template
 
-from .. import flags
-from ..rendering import render_markdown
+from ..editorial import flags
+from ..public.rendering import render_markdown
 
 register = template.Library()
 register.filter("markdown", render_markdown)

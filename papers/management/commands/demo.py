@@ -4,8 +4,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from papers import arxiv_source, fetching
-from papers.models import FetchRun, Language, Topic
+from ...ingest import arxiv_source, fetching
+from ...models import FetchRun, Language, Topic
 
 DEMO_TOPIC = {
     "slug": "virtual-humans",

@@ -2,8 +2,8 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from papers.models import Topic
-from papers.posts import export_day
+from ...editorial.posts import export_day
+from ...models import Topic
 
 
 class Command(BaseCommand):

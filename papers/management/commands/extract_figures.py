@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from papers import figures, pdf
+from ...ingest import figures, pdf
 
 
 class Command(BaseCommand):

@@ -5,8 +5,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
-from papers import fetching, pipeline
-from papers.models import FetchRun, Paper, Topic
+from ... import pipeline
+from ...ingest import fetching
+from ...models import FetchRun, Paper, Topic
 
 
 class Command(BaseCommand):

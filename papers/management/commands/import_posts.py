@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from papers.posts import import_post
+from ...editorial.posts import import_post
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from papers import figure_measure
+from ...measurement import figure_measure
 
 DEFAULT_PDFS = settings.BASE_DIR.parent / "shared" / "samples" / "pdfs"
 DEFAULT_TRUTH = settings.BASE_DIR / "tests" / "data" / "figures.json"

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from papers.flag_measure import measure, ratio
+from ...measurement.flag_measure import measure, ratio
 
 DEFAULT_LABELS = settings.BASE_DIR / "tests" / "data" / "post_labels.json"
 DEFAULT_POSTS = settings.BASE_DIR.parent / "shared" / "samples" / "posts"

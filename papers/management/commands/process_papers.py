@@ -1,8 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from papers import lifecycle, queue
-from papers.models import Paper
-
+from ... import lifecycle, queue
+from ...models import Paper
 from .fetch_papers import process_here
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from papers import search
+from ...public import search
 
 
 class Command(BaseCommand):

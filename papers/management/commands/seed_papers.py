@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from papers import caching
-from papers.seeding import seed_papers
+from ...measurement.seeding import seed_papers
+from ...public import caching
 
 
 class Command(BaseCommand):

@@ -6,10 +6,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from . import generation, lifecycle, quality
-from .models import Generation, Paper, Section, SectionRevision
-from .summarizers import SummarizerError
-from .summarizers.base import SECTION_KINDS
+from .. import generation, lifecycle
+from ..models import Generation, Paper, Section, SectionRevision
+from ..summarizers import SummarizerError
+from ..summarizers.base import SECTION_KINDS
+from . import quality
 
 
 def make_drafts(paper):

@@ -21,8 +21,9 @@ from django.db.models import F
 from django.utils import timezone
 from rapidfuzz.distance import Levenshtein
 
-from . import lifecycle, oai, queue
-from .models import Figure, Generation, Paper, Publication, Section, SectionRevision
+from .. import lifecycle, queue
+from ..ingest import oai
+from ..models import Figure, Generation, Paper, Publication, Section, SectionRevision
 
 
 class ReviewError(lifecycle.TransitionError):

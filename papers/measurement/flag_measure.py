@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from . import posts, quality
+from ..editorial import posts, quality
 
 # Which check codes count as catching each labelled defect class.
 CLASS_CODES = {

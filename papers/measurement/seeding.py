@@ -11,9 +11,9 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from . import search
-from .models import Generation, Paper, Publication, Section, Topic
-from .summarizers.base import SECTION_KINDS
+from ..models import Generation, Paper, Publication, Section, Topic
+from ..public import search
+from ..summarizers.base import SECTION_KINDS
 
 WORDS = ("audio driven talking head avatar gaussian splatting diffusion portrait motion memory relighting "
          "gesture speech lip synchronisation benchmark identity expression neural rendering video "

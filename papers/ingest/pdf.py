@@ -21,7 +21,7 @@ from pathlib import Path
 import pymupdf
 from django.conf import settings
 
-from .flags import flag
+from ..editorial.flags import flag
 
 pymupdf.TOOLS.mupdf_display_errors(False)
 # Spans with fonts and sizes, without the bytes of every image on the page.

@@ -5,7 +5,7 @@ import time
 import unicodedata
 from pathlib import Path
 
-from . import figures, pdf
+from ..ingest import figures, pdf
 
 
 def normalized(text):

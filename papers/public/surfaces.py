@@ -3,8 +3,8 @@ the search index and related-paper lists. refresh() brings them all up to date."
 
 from django.core.cache import cache
 
+from ..models import Paper
 from . import caching, search
-from .models import Paper
 
 
 def related_key(paper_id):

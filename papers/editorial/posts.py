@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.text import slugify
 
-from . import drafts, lifecycle
-from .arxiv_source import find_links
-from .models import Generation, Paper, Topic
+from .. import lifecycle
+from ..ingest.arxiv_source import find_links
+from ..models import Generation, Paper, Topic
+from . import drafts
 
 FRONT_MATTER_RE = re.compile(r"\A\s*---\n(.*?)\n---\n", re.S)
 ENTRY_RE = re.compile(r"^## (?!#)(.+)$", re.M)

@@ -12,8 +12,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import arxiv_source, lifecycle, pipeline
-from .models import FetchRun, Paper, Topic
+from .. import lifecycle, pipeline
+from ..models import FetchRun, Paper, Topic
+from . import arxiv_source
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import strip_tags
 
-from .models import Paper, Topic
+from ..models import Paper, Topic
 from .rendering import render_markdown
 
 ITEMS = 50

@@ -8,8 +8,9 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from . import licences, lifecycle, review
-from .models import Figure, Section
+from .. import licences, lifecycle
+from ..models import Figure, Section
+from . import review
 
 PUBLISH_PERM = "papers.publish_paper"
 

@@ -13,8 +13,8 @@ import re
 
 from django.db import connection, transaction
 
-from .models import Paper, Section
-from .stopwords import STOPWORDS
+from ..models import Paper, Section
+from ..stopwords import STOPWORDS
 
 CJK_RUN_RE = re.compile(r"[\u4e00-\u9fff]+")
 TOKEN_RE = re.compile(r"\w+")

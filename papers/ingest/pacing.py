@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from .models import RateLimit
+from ..models import RateLimit
 
 
 def reserve_slot(name, interval):

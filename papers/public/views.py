@@ -9,18 +9,18 @@ until the next publication (papers/caching.py).
 import datetime
 from collections import defaultdict
 
-from django.core.paginator import Paginator
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db.models import Count, Max, Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 
+from ..models import Paper, Section, Topic
 from . import search as search_index
 from . import surfaces
 from .caching import cached_public
-from .models import Paper, Section, Topic
 
 DAYS_PER_PAGE = 20
 PAPERS_PER_PAGE = 30

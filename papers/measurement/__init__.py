@@ -1,0 +1,1 @@
+"""Measuring and seeding for benchmarks and tests; nothing here runs in production."""

@@ -1,0 +1,1 @@
+"""What readers get: pages, feeds, search, rendering and the caches in front of them."""
