@@ -1,4 +1,5 @@
-"""Build the sample corpus: six short papers as PDFs, and an arXiv-style Atom feed describing them.
+"""Build the sample corpus: six short papers as PDFs, a scanned one with no text, and an arXiv-style Atom
+feed describing the six.
 
 The papers are fictional, written by the Paper Digest team for the offline demo;
 their ids use month 99 (2699.xxxxx) so they can never be mistaken for real arXiv
@@ -403,13 +404,24 @@ def build_feed(papers):
 """
 
 
+def build_scanned(out):
+    """A paper as a scanner makes it: two pages that are pictures, with no text layer at all."""
+    doc = pymupdf.open()
+    for seed in (1, 2):
+        page = doc.new_page(width=PAGE.width, height=PAGE.height)
+        page.insert_image(page.rect, stream=raster_figure(seed))
+    doc.set_metadata({"title": "A scanned paper", "creationDate": "D:20261120170000Z", "modDate": "D:20261120170000Z"})
+    doc.save(out, garbage=4, deflate=True, no_new_id=True)
+
+
 def main():
     (HERE / "pdfs").mkdir(exist_ok=True)
     (HERE / "arxiv").mkdir(exist_ok=True)
     for paper in PAPERS:
         build_pdf(paper, HERE / "pdfs" / f"{paper['id']}v1.pdf")
+    build_scanned(HERE / "scanned.pdf")
     (HERE / "arxiv" / "avatars.xml").write_text(build_feed(PAPERS), encoding="utf-8")
-    print(f"built {len(PAPERS)} PDFs and samples/arxiv/avatars.xml")
+    print(f"built {len(PAPERS)} PDFs, samples/scanned.pdf and samples/arxiv/avatars.xml")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Papers in review made by the real pipeline from a real PDF, and users in each role."""
+"""Papers in review made by the real pipeline from the project's own sample PDFs, and users in each role."""
 
 import pytest
 from django.contrib.auth.models import Group
@@ -6,15 +6,18 @@ from django.contrib.auth.models import Group
 from papers import pipeline
 from papers.models import Paper
 
-from .conftest import shared_file
+from .factories import CC_BY, SAMPLES, sample_pdf
 
-CC_BY = "http://creativecommons.org/licenses/by/4.0/"
+# The kinds of PDF the review tests need: a paper with text and figures (one of the six samples, by n)
+# and a scan with no text layer.
+SCANNED = "scanned"
 
 
-def make_reviewed_paper(topic, fake_arxiv, n=1, pdf="avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf", license=CC_BY):
+def make_reviewed_paper(topic, fake_arxiv, n=1, pdf="text", license=CC_BY):
+    """Paper n, fetched from the local fake arXiv and taken by the real pipeline to review."""
     arxiv_id = f"2401.{n:05d}"
     path = f"/pdf/{arxiv_id}v1"
-    fake_arxiv.pdfs[path] = shared_file("pdfs", pdf).read_bytes()
+    fake_arxiv.pdfs[path] = (SAMPLES / "scanned.pdf" if pdf == SCANNED else sample_pdf(n)).read_bytes()
     paper = Paper.objects.create(
         arxiv_id=arxiv_id, title=f"Head avatars {n}", authors=["Ada Lovelace", "Alan Turing"],
         abstract="We reconstruct head avatars from monocular video with a visual prior. It improves fidelity.",

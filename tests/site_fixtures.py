@@ -25,11 +25,11 @@ def site(topic, fake_arxiv, django_user_model):
     """Two published papers, a draft, a rejected paper, and an unapproved edit of a published one."""
     user = user_in(django_user_model, "publisher", "Publisher")
     avatar = publish(make_reviewed_paper(topic, fake_arxiv, 1), user)
-    belle = publish(make_reviewed_paper(topic, fake_arxiv, 2, pdf="2303.07610v1_cjk_2col_belle.pdf"), user)
-    draft = make_reviewed_paper(topic, fake_arxiv, 3, pdf="2303.07610v1_cjk_2col_belle.pdf")
+    belle = publish(make_reviewed_paper(topic, fake_arxiv, 2), user)
+    draft = make_reviewed_paper(topic, fake_arxiv, 3)
     draft.title = "DRAFT-ONLY-TITLE"
     draft.save()
-    rejected = publish(make_reviewed_paper(topic, fake_arxiv, 4, pdf="2303.07610v1_cjk_2col_belle.pdf"), user)
+    rejected = publish(make_reviewed_paper(topic, fake_arxiv, 4), user)
     rejected.title = "REJECTED-ONLY-TITLE"
     rejected.save()
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -44,6 +44,6 @@ def public_urls(site):
     return [
         "/", f"/t/{topic.slug}/", f"/t/{topic.slug}/{avatar.published_on}/", avatar.get_absolute_url(),
         site["belle"].get_absolute_url(), "/category/cs.CV/", f"/author/{avatar.authors[0]}/",
-        "/search/?q=avatar", "/search/?q=ChatGPT", "/search/?q=DRAFT", "/search/?q=REJECTED",
+        "/search/?q=avatar", "/search/?q=GaussHead", "/search/?q=DRAFT", "/search/?q=REJECTED",
         "/feed/rss/", "/feed/atom/", f"/t/{topic.slug}/feed/rss/", f"/t/{topic.slug}/feed/atom/",
     ]

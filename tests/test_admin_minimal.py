@@ -5,7 +5,7 @@ import pytest
 from papers import pipeline
 from papers.models import Paper
 
-from .conftest import shared_file
+from .factories import SAMPLES
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def editor_client(client, django_user_model):
 
 @pytest.fixture
 def paper(topic, fake_arxiv):
-    fake_arxiv.pdfs["/pdf/2401.00001v1"] = shared_file("pdfs", "scanned_lisp2_gc_imageonly_no_text.pdf").read_bytes()
+    fake_arxiv.pdfs["/pdf/2401.00001v1"] = (SAMPLES / "scanned.pdf").read_bytes()
     paper = Paper.objects.create(
         arxiv_id="2401.00001", title="A scanned paper", authors=["A. Author"],
         abstract="We describe a garbage collector. It compacts memory in two passes over the heap.",

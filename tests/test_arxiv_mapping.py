@@ -14,6 +14,7 @@ def records(name):
     return records_from_feed_file(shared_file("arxiv", name))
 
 
+@pytest.mark.corpus
 def test_two_authors_and_a_cross_list():
     (rec,) = records("new_two_authors_two_categories.xml")
     assert (rec.arxiv_id, rec.version) == ("1605.08386", 1)
@@ -27,6 +28,7 @@ def test_two_authors_and_a_cross_list():
     assert rec.pdf_url == "https://arxiv.org/pdf/1605.08386v1"
 
 
+@pytest.mark.corpus
 def test_thirty_four_authors_in_order_with_non_ascii_names():
     (rec,) = records("new_idlist_one_missing_one_found_34_authors_utf8.xml")
     assert rec.arxiv_id == "1707.08567"
@@ -35,6 +37,7 @@ def test_thirty_four_authors_in_order_with_non_ascii_names():
     assert rec.comment.startswith("44 pages")
 
 
+@pytest.mark.corpus
 def test_old_style_id_journal_ref_affiliations_and_url_in_comment():
     (rec,) = records("new_oldstyle_id_journal_ref_affiliations_comment_url.xml")
     assert (rec.arxiv_id, rec.version) == ("astro-ph/0601001", 1)
@@ -45,6 +48,7 @@ def test_old_style_id_journal_ref_affiliations_and_url_in_comment():
     assert rec.pdf_url == "https://arxiv.org/pdf/astro-ph/0601001v1"
 
 
+@pytest.mark.corpus
 def test_the_title_zero_is_kept_and_no_comment_is_empty():
     (rec,) = records("new_numeric_title_0_no_comment.xml")
     assert rec.title == "0"
@@ -52,6 +56,7 @@ def test_the_title_zero_is_kept_and_no_comment_is_empty():
     assert rec.authors == ["Quan Thoi Minh Nguyen"]
 
 
+@pytest.mark.corpus
 def test_a_search_page_with_dois_and_journal_refs():
     recs = records("new_search_all_testing_10_entries_doi_journal_ref.xml")
     assert len(recs) == 10
@@ -62,6 +67,7 @@ def test_a_search_page_with_dois_and_journal_refs():
     assert [r.version for r in recs if r.arxiv_id == "2204.08348"] == [3]
 
 
+@pytest.mark.corpus
 def test_old_format_with_a_hard_wrapped_title_and_abstract():
     (rec,) = records("old2016_idlist_1111.2011v2_doi_journal_ref_wrapped_title.xml")
     assert (rec.arxiv_id, rec.version) == ("1111.2011", 2)
@@ -74,6 +80,7 @@ def test_old_format_with_a_hard_wrapped_title_and_abstract():
     assert rec.doi and rec.journal_ref
 
 
+@pytest.mark.corpus
 def test_old_format_search_mixes_old_and_new_ids_and_versions():
     recs = records("old2016_search_au_del_maestro_10_entries.xml")
     ids = {(r.arxiv_id, r.version) for r in recs}
@@ -83,10 +90,12 @@ def test_old_format_search_mixes_old_and_new_ids_and_versions():
     assert len(recs) == 10
 
 
+@pytest.mark.corpus
 def test_the_empty_feed_has_no_records():
     assert records("new_empty_result_id_0000.0000.xml") == []
 
 
+@pytest.mark.corpus
 def test_the_error_feed_is_an_error_not_a_paper():
     with pytest.raises(ArxivUnavailable, match="incorrect id format for abc"):
         records("new_error_http400_incorrect_id_format_abc.xml")

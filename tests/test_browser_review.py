@@ -12,7 +12,7 @@ from papers.models import Paper, Section
 
 from .browser import browser, needs_chromium, page  # noqa: F401
 from .conftest import ROOT
-from .review_fixtures import make_reviewed_paper, user_in
+from .review_fixtures import SCANNED, make_reviewed_paper, user_in
 
 SHOTS = ROOT / "test-artifacts" / "browser"
 
@@ -40,8 +40,8 @@ def test_editor_fixes_and_approves_publisher_publishes_reader_sees_the_fix(
 ):
     from playwright.sync_api import expect
 
-    flagged = make_reviewed_paper(topic, fake_arxiv, 1, pdf="scanned_lisp2_gc_imageonly_no_text.pdf")
-    make_reviewed_paper(topic, fake_arxiv, 2, pdf="2303.07610v1_cjk_2col_belle.pdf")
+    flagged = make_reviewed_paper(topic, fake_arxiv, 1, pdf=SCANNED)
+    make_reviewed_paper(topic, fake_arxiv, 2)
     user_in(django_user_model, "editor", "Editor")
     user_in(django_user_model, "publisher", "Publisher")
     base = live_server.url

@@ -34,12 +34,14 @@ def sentences_of(markdown):
     return [s for s in split_sentences(text.replace("\\", "")) if s]
 
 
+@pytest.mark.corpus
 def test_it_is_deterministic():
     text, _ = paper_text_for("avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf")
     first = get_summarizer("extractive").summarize(text, "zh").as_json()
     assert get_summarizer("extractive").summarize(text, "zh").as_json() == first
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("name", ["avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf", "2303.07610v1_cjk_2col_belle.pdf"])
 def test_every_sentence_is_quoted_from_the_paper(name):
     text, extraction = paper_text_for(name)
@@ -50,6 +52,7 @@ def test_every_sentence_is_quoted_from_the_paper(name):
             assert sentence in source, f"{section.kind}: {sentence!r} is not in the paper"
 
 
+@pytest.mark.corpus
 def test_the_method_comes_from_the_method_section_and_says_so():
     text, extraction = paper_text_for("avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf")
     method = {s.kind: s for s in get_summarizer("extractive").summarize(text, "en").sections}["method"]

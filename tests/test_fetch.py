@@ -13,6 +13,7 @@ from .conftest import shared_file
 SEARCH = ("arxiv", "new_search_all_testing_10_entries_doi_journal_ref.xml")
 
 
+@pytest.mark.corpus
 def test_fetch_creates_papers_and_queues_each_once(fake_arxiv, topic, django_capture_on_commit_callbacks, broker):
     fake_arxiv.reply(shared_file(*SEARCH))
     with django_capture_on_commit_callbacks(execute=True):
@@ -26,6 +27,7 @@ def test_fetch_creates_papers_and_queues_each_once(fake_arxiv, topic, django_cap
     assert "search_query=" in query and "cat%3Acs.CV" in query and "sortBy=submittedDate" in query
 
 
+@pytest.mark.corpus
 def test_fetching_twice_makes_no_duplicates(fake_arxiv, topic, django_capture_on_commit_callbacks, broker):
     fake_arxiv.reply(shared_file(*SEARCH))
     with django_capture_on_commit_callbacks(execute=True):
@@ -46,11 +48,13 @@ def fetch_v0_then_v1(fake_arxiv, topic, **between):
     return fetching.fetch_topic(topic), Paper.objects.get(arxiv_id="2202.12139")
 
 
+@pytest.mark.corpus
 def test_a_new_version_is_processed_again(fake_arxiv, topic):
     run, paper = fetch_v0_then_v1(fake_arxiv, topic, stage=Paper.Stage.DRAFTED)
     assert (run.updated, paper.version, paper.stage) == (1, 1, Paper.Stage.FETCHED)
 
 
+@pytest.mark.corpus
 def test_a_new_version_of_a_published_paper_keeps_the_published_text(fake_arxiv, topic):
     _, paper = fetch_v0_then_v1(fake_arxiv, topic, stage=Paper.Stage.DRAFTED, status=Paper.Status.PUBLISHED,
                                 published_at=timezone.now())
@@ -59,6 +63,7 @@ def test_a_new_version_of_a_published_paper_keeps_the_published_text(fake_arxiv,
     assert paper.events.filter(step="fetch", outcome="skipped", message__contains="v1 is on arXiv").exists()
 
 
+@pytest.mark.corpus
 def test_since_stops_at_older_papers(fake_arxiv, topic):
     fake_arxiv.reply(shared_file("arxiv", "new_two_authors_two_categories.xml"))
     from datetime import datetime, timezone
@@ -67,6 +72,7 @@ def test_since_stops_at_older_papers(fake_arxiv, topic):
     assert (run.status, run.found) == (FetchRun.Status.OK, 0)
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("status, body, delay, message", [
     (400, ("arxiv", "new_error_http400_incorrect_id_format_abc.xml"), 0, "incorrect id format for abc"),
     (503, b"Service Unavailable", 0, "503"),
@@ -85,6 +91,7 @@ def test_an_outage_fails_the_run_with_one_clear_line_and_no_papers(
     assert len(warnings) == 1 and message in warnings[0].getMessage()
 
 
+@pytest.mark.corpus
 def test_a_400_is_not_retried_but_a_503_is(fake_arxiv, topic, settings):
     settings.ARXIV_NUM_RETRIES = 2
     fake_arxiv.reply(shared_file("arxiv", "new_error_http400_incorrect_id_format_abc.xml"), status=400)
@@ -95,6 +102,7 @@ def test_a_400_is_not_retried_but_a_503_is(fake_arxiv, topic, settings):
     assert len(fake_arxiv.api_requests()) == 1 + 3
 
 
+@pytest.mark.corpus
 def test_an_empty_result_fails_the_run_so_the_next_run_retries(fake_arxiv, topic):
     fake_arxiv.reply(shared_file("arxiv", "new_empty_result_id_0000.0000.xml"))
     run = fetching.fetch_topic(topic)

@@ -21,12 +21,14 @@ def found_in(name):
         return figures.find_all(doc)
 
 
+@pytest.mark.corpus
 def test_the_figure_truth_covers_every_sample_pdf():
     names = {p.name for p in shared_pdfs()} or pytest.skip("../shared/samples is absent")
     truth = json.loads(TRUTH.read_text())
     assert names == {n for n in truth if not n.startswith("_")} | set(truth["_excluded"])
 
 
+@pytest.mark.corpus
 def test_recall_and_precision_of_figures_and_captions_meet_the_targets():
     shared_pdfs() or pytest.skip("../shared/samples is absent")
     rows = figure_measure.measure(SHARED / "pdfs", TRUTH)
@@ -37,6 +39,7 @@ def test_recall_and_precision_of_figures_and_captions_meet_the_targets():
         assert scores["caption_recall"] >= 0.9 and scores["caption_precision"] >= 0.9, scores
 
 
+@pytest.mark.corpus
 def test_the_measure_counts_a_miss_and_a_wrong_caption(tmp_path):
     """The score is not a constant: a truth with an extra figure and a changed caption lowers it."""
     shared_pdfs() or pytest.skip("../shared/samples is absent")
@@ -51,6 +54,7 @@ def test_the_measure_counts_a_miss_and_a_wrong_caption(tmp_path):
     assert scores["caption_recall"] == 2 / 4 and scores["caption_precision"] == 2 / 3
 
 
+@pytest.mark.corpus
 def test_vector_plots_are_rendered_with_their_axis_labels(tmp_path):
     with pdf.open_pdf(shared_file("pdfs", "1111.2011v2_murray_delmaestro_prb_2col.pdf")) as doc:
         assert not any(page.get_image_info() for page in doc), "this paper has no raster image at all"
@@ -65,12 +69,14 @@ def test_vector_plots_are_rendered_with_their_axis_labels(tmp_path):
     assert "0.1250" in inside and "3.0" in inside
 
 
+@pytest.mark.corpus
 def test_a_composite_of_many_images_is_one_figure():
     found = found_in("avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf")
     qualitative = next(f for f in found if f.label == "Figure 3")
     assert qualitative.parts > 50 and len(found) == 4
 
 
+@pytest.mark.corpus
 def test_tables_equations_and_page_decorations_are_not_figures():
     for path in shared_pdfs() or pytest.skip("../shared/samples is absent"):
         with pdf.open_pdf(path) as doc:
@@ -122,6 +128,7 @@ def test_the_same_picture_is_stored_once(tmp_path):
     assert len(list(tmp_path.rglob("*.webp"))) == 2  # the figure and its thumbnail, written once
 
 
+@pytest.mark.corpus
 def test_the_extract_figures_command_lists_what_it_finds(tmp_path, capsys):
     call_command("extract_figures", str(shared_file("pdfs", "2303.07610v1_cjk_2col_belle.pdf")), "--json",
                  "--out", str(tmp_path))

@@ -1,3 +1,5 @@
+import pytest
+
 """The checks, measured against hand-labelled sections of the real posts, and kept from sliding."""
 
 from papers.editorial import quality
@@ -8,6 +10,7 @@ from .conftest import DATA, SHARED, shared_file
 TARGET_RECALL = {"repetition": 0.9, "echo": 0.9, "chatbot": 0.9, "wrong_language": 0.9}
 
 
+@pytest.mark.corpus
 def test_recall_and_false_flags_meet_the_targets():
     shared_file("posts", "2024-09-07_metaverse-virtual-human.md")
     stats, clean, clean_flagged = measure(DATA / "post_labels.json", SHARED / "posts")

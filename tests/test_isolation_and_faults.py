@@ -73,6 +73,7 @@ def mutate(data, rng):
     return bytes(data), kind
 
 
+@pytest.mark.corpus
 def test_mutated_pdfs_always_end_in_a_clean_state(topic, fake_arxiv, settings):
     """300 mutated copies of the real sample PDFs: each ends in review or failed with a message."""
     settings.PDF_EXTRACT_TIMEOUT_SECONDS = 20

@@ -94,7 +94,7 @@ def test_an_oai_pmh_error_or_outage_leaves_the_licence_unknown_and_loses_nothing
 ):
     reply(fake_arxiv, name, status)
     paper = make_reviewed_paper(topic, fake_arxiv, license="")
-    assert paper.stage == Paper.Stage.DRAFTED and paper.figures.count() == 4
+    assert paper.stage == Paper.Stage.DRAFTED and paper.figures.count() == 2
     assert (paper.license, paper.license_checked_at) == ("", None)
     assert message in paper.events.get(step="licence", outcome="unknown").message
     assert not paper.figures_allowed

@@ -1,3 +1,5 @@
+import pytest
+
 """arXiv or the LLM down for an hour: nothing fails, everything waits and finishes afterwards.
 
 The clock is simulated (time-machine) and moved in the resume schedule's 10-minute steps;
@@ -35,6 +37,7 @@ def run_the_resume_schedule(clock, start, minutes, before_each=lambda minute: No
     return fetched
 
 
+@pytest.mark.corpus
 def test_an_hour_long_arxiv_outage_delays_the_fetch_and_loses_nothing(fake_arxiv, topic, settings):
     settings.ARXIV_NUM_RETRIES = 0
     fake_arxiv.reply(shared_file("arxiv", "new_search_all_testing_10_entries_doi_journal_ref.xml"))

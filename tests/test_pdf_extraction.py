@@ -15,11 +15,13 @@ def extract(name):
         return pdf.extract_text(doc, figures.find_all(doc))
 
 
+@pytest.mark.corpus
 def test_the_truth_file_covers_every_sample_pdf():
     names = {p.name for p in shared_pdfs()} or pytest.skip("../shared/samples is absent")
     assert names == {name for name in TRUTH if not name.startswith("_")}
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("name", TEXT_PDFS)
 def test_every_true_heading_is_found_in_order(name):
     found = extract(name)["headings"]
@@ -29,6 +31,7 @@ def test_every_true_heading_is_found_in_order(name):
     assert all(any(headings.matches(f, t) for t in truth) for f in found), found
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("name, method, conclusion", [
     ("2303.07610v1_cjk_2col_belle.pdf", "heading", "heading"),
     ("avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf", "heading", "heading"),
@@ -41,12 +44,14 @@ def test_method_and_conclusion_are_found_by_heading_or_position(name, method, co
     assert pdf.parts_for(extraction, "conclusion")[1] == conclusion
 
 
+@pytest.mark.corpus
 def test_two_columns_read_column_by_column():
     text = " ".join(s["text"] for s in extract("2303.07610v1_cjk_2col_belle.pdf")["sections"])
     # This sentence runs down the left column of page 1; read row by row it would be cut.
     assert "ChatGPT is capable of performing various tasks, including but not limited to article generation" in text
 
 
+@pytest.mark.corpus
 def test_references_and_running_heads_are_dropped():
     shor = extract("quant-ph_9508027v2_shor_1col_oldstyle_id.pdf")
     text = " ".join(s["text"] for s in shor["sections"])
@@ -57,12 +62,14 @@ def test_references_and_running_heads_are_dropped():
     assert "A simulation of a hurricane from the National" not in " ".join(s["text"] for s in ieee["sections"])
 
 
+@pytest.mark.corpus
 def test_a_scanned_pdf_is_flagged_as_having_no_text():
     extraction = extract("scanned_lisp2_gc_imageonly_no_text.pdf")
     assert [f["code"] for f in extraction["flags"]] == ["no_text"]
     assert extraction["sections"] == []
 
 
+@pytest.mark.corpus
 def test_garbled_text_is_detected_not_summarized():
     extraction = extract("broken_xref_zlib_garbled_text_inhomogeneous_ts.pdf")
     assert [f["code"] for f in extraction["flags"]] == ["garbled_text"]
@@ -70,6 +77,7 @@ def test_garbled_text_is_detected_not_summarized():
     assert extraction["sections"] == []
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("name", TEXT_PDFS)
 def test_real_papers_are_not_flagged(name):
     extraction = extract(name)
@@ -77,6 +85,7 @@ def test_real_papers_are_not_flagged(name):
     assert extraction["quality"]["word_share"] > 0.8
 
 
+@pytest.mark.corpus
 def test_an_encrypted_pdf_is_refused(tmp_path):
     with pymupdf.open(shared_file("pdfs", "2303.07610v1_cjk_2col_belle.pdf")) as doc:
         doc.save(tmp_path / "locked.pdf", encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="secret", owner_pw="o")
@@ -96,6 +105,7 @@ def test_files_that_are_not_pdfs_are_refused(tmp_path, content, message):
         pdf.open_pdf(path)
 
 
+@pytest.mark.corpus
 def test_size_and_page_caps(settings):
     path = shared_file("pdfs", "quant-ph_9508027v2_shor_1col_oldstyle_id.pdf")
     settings.PDF_MAX_BYTES = 100_000
@@ -107,6 +117,7 @@ def test_size_and_page_caps(settings):
         pdf.open_pdf(path)
 
 
+@pytest.mark.corpus
 def test_labels_inside_figures_and_copyright_lines_are_not_running_text():
     text = " ".join(s["text"] for s in extract("avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf")["sections"])
     assert "Novel Views Synthesis Cross Reenactment" not in text  # words drawn over Fig. 1's picture
@@ -114,6 +125,7 @@ def test_labels_inside_figures_and_copyright_lines_are_not_running_text():
     assert "HiFiAvatar" in text
 
 
+@pytest.mark.corpus
 def test_text_over_a_page_sized_picture_is_kept(tmp_path):
     """An OCR'd scan: a full-page image with its text layer on top."""
     doc = pymupdf.open()

@@ -9,14 +9,17 @@ from papers import lifecycle, pipeline
 from papers.models import Generation, Paper, Section
 
 from .conftest import TRUTH_TEXT_PDFS, shared_file
+from .factories import sample_pdf
 from .summarizers import CountingSummarizer
 
 Stage = Paper.Stage
+# The project's own sample paper, for tests whose point is the pipeline, not the real corpus.
+SAMPLE = "sample"
 
 
 def make_paper(topic, fake_arxiv, pdf_name, arxiv_id="2401.00001", abstract=None):
     path = f"/pdf/{arxiv_id}v1"
-    fake_arxiv.pdfs[path] = shared_file("pdfs", pdf_name).read_bytes()
+    fake_arxiv.pdfs[path] = (sample_pdf(1) if pdf_name == SAMPLE else shared_file("pdfs", pdf_name)).read_bytes()
     paper = Paper.objects.create(
         arxiv_id=arxiv_id, version=1, title=f"Paper from {pdf_name}", authors=["A. Author"],
         abstract=abstract or (
@@ -33,6 +36,7 @@ def done_steps(paper):
     return list(paper.events.filter(outcome="done").values_list("step", flat=True))
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("name", TRUTH_TEXT_PDFS)
 def test_a_text_pdf_becomes_four_draft_sections_in_review(topic, fake_arxiv, name):
     paper = make_paper(topic, fake_arxiv, name)
@@ -49,6 +53,7 @@ def test_a_text_pdf_becomes_four_draft_sections_in_review(topic, fake_arxiv, nam
     assert paper.downloaded_at and paper.extracted_at and paper.summarized_at and paper.review_at
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("name, code", [
     ("scanned_lisp2_gc_imageonly_no_text.pdf", "no_text"),
     ("broken_xref_zlib_garbled_text_inhomogeneous_ts.pdf", "garbled_text"),
@@ -67,6 +72,7 @@ def test_unreadable_pdfs_are_flagged_and_summarized_from_the_abstract(topic, fak
         assert sentence in " ".join(paper.sections.values_list("generated", flat=True))
 
 
+@pytest.mark.corpus
 def test_figures_come_with_captions_webp_png_and_thumbnails_and_only_the_lead_is_preselected(
     topic, fake_arxiv, settings
 ):
@@ -90,7 +96,7 @@ def test_figures_come_with_captions_webp_png_and_thumbnails_and_only_the_lead_is
 def test_a_killed_worker_resumes_at_its_step_and_repeats_nothing(topic, fake_arxiv, settings):
     settings.SUMMARIZER = "tests.summarizers.CountingSummarizer"
     CountingSummarizer.calls.clear()
-    paper = make_paper(topic, fake_arxiv, "2303.07610v1_cjk_2col_belle.pdf")
+    paper = make_paper(topic, fake_arxiv, SAMPLE)
     # A worker downloads and extracts, calls the summarizer, then is killed before
     # it records the step: its claim is left behind and the state is "extracted".
     assert lifecycle.claim(paper) and pipeline.run_step(Paper.objects.get(pk=paper.pk))
@@ -114,13 +120,13 @@ def test_a_killed_worker_resumes_at_its_step_and_repeats_nothing(topic, fake_arx
 
 
 def test_two_workers_cannot_claim_one_paper(topic, fake_arxiv):
-    paper = make_paper(topic, fake_arxiv, "2303.07610v1_cjk_2col_belle.pdf")
+    paper = make_paper(topic, fake_arxiv, SAMPLE)
     assert lifecycle.claim(paper) is True
     assert lifecycle.claim(paper) is False
 
 
 def test_a_finished_paper_is_left_alone(topic, fake_arxiv):
-    paper = make_paper(topic, fake_arxiv, "2303.07610v1_cjk_2col_belle.pdf")
+    paper = make_paper(topic, fake_arxiv, SAMPLE)
     pipeline.process_paper(paper.pk)
     before = paper.events.count()
     assert pipeline.process_paper(paper.pk) == Stage.DRAFTED
@@ -130,7 +136,7 @@ def test_a_finished_paper_is_left_alone(topic, fake_arxiv):
 def test_an_llm_outage_is_retried_then_fails_with_step_and_attempts(topic, fake_arxiv, settings):
     settings.SUMMARIZER = "tests.summarizers.FailingSummarizer"
     settings.PAPER_MAX_ATTEMPTS = 2
-    paper = make_paper(topic, fake_arxiv, "2303.07610v1_cjk_2col_belle.pdf")
+    paper = make_paper(topic, fake_arxiv, SAMPLE)
     assert pipeline.process_paper(paper.pk) == Stage.EXTRACTED
     paper.refresh_from_db()
     assert (paper.attempts, paper.failed_step) == (1, "summarize")
@@ -149,7 +155,7 @@ def test_an_llm_outage_is_retried_then_fails_with_step_and_attempts(topic, fake_
 
 def test_an_llm_refusal_fails_at_once_with_its_reason(topic, fake_arxiv, settings):
     settings.SUMMARIZER = "tests.summarizers.RefusingSummarizer"
-    paper = make_paper(topic, fake_arxiv, "2303.07610v1_cjk_2col_belle.pdf")
+    paper = make_paper(topic, fake_arxiv, SAMPLE)
     assert pipeline.process_paper(paper.pk) == Stage.FAILED
     paper.refresh_from_db()
     assert paper.failed_step == "summarize" and "SAFETY" in paper.error
@@ -157,7 +163,7 @@ def test_an_llm_refusal_fails_at_once_with_its_reason(topic, fake_arxiv, setting
 
 def test_a_failed_paper_can_be_retried_at_its_step(topic, fake_arxiv, settings, django_capture_on_commit_callbacks):
     settings.SUMMARIZER = "tests.summarizers.RefusingSummarizer"
-    paper = make_paper(topic, fake_arxiv, "2303.07610v1_cjk_2col_belle.pdf")
+    paper = make_paper(topic, fake_arxiv, SAMPLE)
     pipeline.process_paper(paper.pk)
     settings.SUMMARIZER = "extractive"
     paper.refresh_from_db()
@@ -173,7 +179,7 @@ def test_a_failed_paper_can_be_retried_at_its_step(topic, fake_arxiv, settings, 
     (b"missing", 404, "arXiv answered 404", Stage.FAILED),
 ])
 def test_a_bad_download_fails_with_a_message(topic, fake_arxiv, content, status, message, state):
-    paper = make_paper(topic, fake_arxiv, "2303.07610v1_cjk_2col_belle.pdf")
+    paper = make_paper(topic, fake_arxiv, SAMPLE)
     if status == 200:
         fake_arxiv.pdfs["/pdf/2401.00001v1"] = content
     else:
@@ -186,14 +192,14 @@ def test_a_bad_download_fails_with_a_message(topic, fake_arxiv, content, status,
 
 def test_an_oversized_download_is_stopped(topic, fake_arxiv, settings):
     settings.PDF_MAX_BYTES = 50_000
-    paper = make_paper(topic, fake_arxiv, "2303.07610v1_cjk_2col_belle.pdf")
+    paper = make_paper(topic, fake_arxiv, SAMPLE)
     assert pipeline.process_paper(paper.pk) == Stage.FAILED
     paper.refresh_from_db()
     assert "over the" in paper.error and "download stopped" in paper.error
 
 
 def test_an_unreachable_pdf_host_is_retried_not_failed(topic, fake_arxiv):
-    paper = make_paper(topic, fake_arxiv, "2303.07610v1_cjk_2col_belle.pdf")
+    paper = make_paper(topic, fake_arxiv, SAMPLE)
     Paper.objects.filter(pk=paper.pk).update(pdf_url="http://127.0.0.1:9/pdf/nothing-listens-here")
     assert pipeline.process_paper(paper.pk) == Stage.FETCHED
     paper.refresh_from_db()
@@ -203,8 +209,8 @@ def test_an_unreachable_pdf_host_is_retried_not_failed(topic, fake_arxiv):
 def test_an_encrypted_pdf_fails_at_extraction(topic, fake_arxiv, tmp_path):
     import pymupdf
 
-    paper = make_paper(topic, fake_arxiv, "2303.07610v1_cjk_2col_belle.pdf")
-    with pymupdf.open(shared_file("pdfs", "2303.07610v1_cjk_2col_belle.pdf")) as doc:
+    paper = make_paper(topic, fake_arxiv, SAMPLE)
+    with pymupdf.open(sample_pdf(1)) as doc:
         fake_arxiv.pdfs["/pdf/2401.00001v1"] = doc.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256,
                                                            user_pw="secret", owner_pw="o")
     assert pipeline.process_paper(paper.pk) == Stage.FAILED

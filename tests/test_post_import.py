@@ -23,6 +23,7 @@ def imported(db):
     call_command("import_posts", *[str(shared_file("posts", name)) for name in POSTS])
 
 
+@pytest.mark.corpus
 def test_every_sample_post_imports_with_its_paper_count(db):
     for name, count in zip(POSTS, PAPERS_PER_POST):
         text = shared_file("posts", name).read_text(encoding="utf-8")
@@ -33,6 +34,7 @@ def test_every_sample_post_imports_with_its_paper_count(db):
     assert Paper.objects.filter(stage=Paper.Stage.DRAFTED).count() == sum(PAPERS_PER_POST)
 
 
+@pytest.mark.corpus
 def test_importing_twice_adds_nothing(imported):
     before = (Paper.objects.count(), Section.objects.count())
     topic, created, skipped = posts.import_post(shared_file("posts", POSTS[4]).read_text(encoding="utf-8"))
@@ -40,6 +42,7 @@ def test_importing_twice_adds_nothing(imported):
     assert (Paper.objects.count(), Section.objects.count()) == before
 
 
+@pytest.mark.corpus
 def test_a_paper_listed_twice_in_one_post_is_imported_once(db):
     text = shared_file("posts", "2024-09-07_metaverse-virtual-human.md").read_text(encoding="utf-8")
     first = text[text.index("\n## "):text.index("\n## ", text.index("\n## ") + 1)]
@@ -47,6 +50,7 @@ def test_a_paper_listed_twice_in_one_post_is_imported_once(db):
     assert created == 3 and Paper.objects.count() == 3
 
 
+@pytest.mark.corpus
 def test_metadata_comes_from_the_post_and_nothing_is_dropped(imported):
     loopy = Paper.objects.get(arxiv_id="2409.02634")
     assert (loopy.version, loopy.authors[:2]) == (2, ["Jianwen Jiang", "Chao Liang"])
@@ -63,6 +67,7 @@ def test_metadata_comes_from_the_post_and_nothing_is_dropped(imported):
     assert len(generation.sections["screenshots"]) >= 1
 
 
+@pytest.mark.corpus
 def test_the_html_era_digest_is_read_too(imported):
     portrait = Paper.objects.get(arxiv_id="2401.08503")
     method = portrait.sections.get(kind="method").generated
@@ -70,6 +75,7 @@ def test_the_html_era_digest_is_read_too(imported):
     assert portrait.sections.get(kind="details").generated.startswith("标题：Real3D-Portrait")
 
 
+@pytest.mark.corpus
 def test_the_reference_posts_defects_lead_the_queue_with_their_spans(imported):
     loopy_method = Section.objects.get(paper__arxiv_id="2409.02634", kind="method")
     assert {"generic", "echo"} <= {f["code"] for f in loopy_method.flags}
@@ -81,6 +87,7 @@ def test_the_reference_posts_defects_lead_the_queue_with_their_spans(imported):
     assert queue.index("2409.01502") < queue.index(clean.arxiv_id)
 
 
+@pytest.mark.corpus
 def test_a_published_day_exports_as_a_post_that_imports_back_the_same(imported, django_user_model):
     user = django_user_model.objects.create_superuser("pub", "p@example.org", "pw")
     topic = Topic.objects.get(name="元宇宙/虚拟人")
@@ -100,6 +107,7 @@ def test_a_published_day_exports_as_a_post_that_imports_back_the_same(imported, 
         p.arxiv_id: p.authors for p in topic.papers.all()}
 
 
+@pytest.mark.corpus
 def test_export_digest_command_writes_the_post(imported, django_user_model, tmp_path, capsys):
     topic = Topic.objects.get(name="3DGS")
     out = tmp_path / "post.md"

@@ -50,7 +50,7 @@ def test_pages_are_cached_until_something_is_published(client, site, topic, fake
     with CaptureQueriesContext(connection) as queries:
         client.get("/")
     assert len(queries) == 0, "the second visit is served from the cache"
-    newcomer = make_reviewed_paper(topic, fake_arxiv, 9, pdf="2303.07610v1_cjk_2col_belle.pdf")
+    newcomer = make_reviewed_paper(topic, fake_arxiv, 9)
     assert newcomer.title not in client.get("/").content.decode()
     review.approve_all(newcomer, site["user"])
     with TestCase.captureOnCommitCallbacks(execute=True):

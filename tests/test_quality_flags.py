@@ -1,3 +1,5 @@
+import pytest
+
 """First quality flags: empty, far too long, repeated phrases, measured on a real post."""
 
 from papers.editorial import quality
@@ -9,6 +11,7 @@ def codes(flags):
     return sorted(f["code"] for f in flags)
 
 
+@pytest.mark.corpus
 def test_the_runaway_paragraph_of_the_reference_post_is_flagged_where_it_is():
     lines = shared_file("posts", "2024-09-07_metaverse-virtual-human.md").read_text().splitlines()
     runaway = next(line for line in lines if line.startswith("4. 关键词"))

@@ -7,7 +7,7 @@ from papers.editorial import review
 from papers.editorial.diffing import diff_html, highlight_flags
 from papers.models import Section
 
-from .review_fixtures import editor, make_reviewed_paper, publisher, reviewed_paper  # noqa: F401
+from .review_fixtures import SCANNED, editor, make_reviewed_paper, publisher, reviewed_paper  # noqa: F401
 
 
 def current(paper, kind="method"):
@@ -60,8 +60,8 @@ def test_the_review_page_shows_sections_preview_and_history(reviewed_paper, edit
 
 
 def test_approve_all_and_next_opens_the_next_paper_in_the_queue(topic, fake_arxiv, editor_client):
-    first = make_reviewed_paper(topic, fake_arxiv, 1, pdf="scanned_lisp2_gc_imageonly_no_text.pdf")
-    second = make_reviewed_paper(topic, fake_arxiv, 2, pdf="2303.07610v1_cjk_2col_belle.pdf")
+    first = make_reviewed_paper(topic, fake_arxiv, 1, pdf=SCANNED)
+    second = make_reviewed_paper(topic, fake_arxiv, 2)
     response = editor_client.post(f"/admin/papers/paper/{first.pk}/review/", {"action": "approve_all_next"})
     assert response["Location"] == f"/admin/papers/paper/{second.pk}/review/"
     assert not lifecycle.unapproved(first).exists()
@@ -97,8 +97,8 @@ def test_a_bad_schedule_time_is_refused_with_a_message(reviewed_paper, client, p
 
 def test_the_queue_shows_counts_flags_edits_and_filters(topic, fake_arxiv, editor_client, editor,
                                                         django_assert_max_num_queries):
-    clean = make_reviewed_paper(topic, fake_arxiv, 1, pdf="2303.07610v1_cjk_2col_belle.pdf")
-    scanned = make_reviewed_paper(topic, fake_arxiv, 2, pdf="scanned_lisp2_gc_imageonly_no_text.pdf")
+    clean = make_reviewed_paper(topic, fake_arxiv, 1)
+    scanned = make_reviewed_paper(topic, fake_arxiv, 2, pdf=SCANNED)
     method = current(clean)
     review.edit_section(method.pk, method.body + " More.", method.version, editor)
     page = editor_client.get("/admin/papers/paper/").content.decode()
@@ -124,7 +124,7 @@ def test_the_queue_shows_counts_flags_edits_and_filters(topic, fake_arxiv, edito
 
 def test_the_effort_report_counts_unchanged_approvals_and_mean_change(topic, fake_arxiv, editor, publisher,
                                                                       editor_client):
-    paper = make_reviewed_paper(topic, fake_arxiv, 1, pdf="2303.07610v1_cjk_2col_belle.pdf")
+    paper = make_reviewed_paper(topic, fake_arxiv, 1)
     method = current(paper)
     review.edit_section(method.pk, method.body + "0123456789", method.version, editor)  # 10 characters
     review.approve_all(paper, editor)

@@ -70,7 +70,7 @@ CASES = [
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name, allowed, make_request, happened", CASES, ids=[c[0] for c in CASES])
 def test_permission_matrix(client, django_user_model, topic, fake_arxiv, role, name, allowed, make_request, happened):
-    paper = make_reviewed_paper(topic, fake_arxiv, pdf="2303.07610v1_cjk_2col_belle.pdf")
+    paper = make_reviewed_paper(topic, fake_arxiv)
     admin_user = user_in(django_user_model, "setup", superuser=True)
     if name in ("publish", "bulk publish", "schedule"):
         review.approve_all(paper, admin_user)

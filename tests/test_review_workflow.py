@@ -10,7 +10,7 @@ from papers import lifecycle, pipeline
 from papers.editorial import drafts, review
 from papers.models import Generation, Paper, Section
 
-from .review_fixtures import editor, make_reviewed_paper, publisher, reviewed_paper  # noqa: F401
+from .review_fixtures import SCANNED, editor, make_reviewed_paper, publisher, reviewed_paper  # noqa: F401
 
 Stage, Status = Paper.Stage, Paper.Status
 
@@ -177,15 +177,16 @@ def test_a_new_arxiv_version_of_a_published_paper_keeps_the_published_text_until
 
 
 def test_figures_can_be_hidden_and_reordered(reviewed_paper, editor):
-    first, second, third, *_ = reviewed_paper.figures.order_by("order")
-    review.set_figures(reviewed_paper, {first.pk, third.pk}, {first.pk: 2, third.pk: 1, second.pk: 3}, editor)
-    assert list(reviewed_paper.figures.filter(kept=True).order_by("order").values_list("pk", flat=True)) == [
-        third.pk, first.pk]
+    first, second = reviewed_paper.figures.order_by("order")
+    assert (first.kept, second.kept) == (True, False), "the lead figure is kept when the paper is read"
+    review.set_figures(reviewed_paper, {second.pk}, {first.pk: 2, second.pk: 1}, editor)
+    assert list(reviewed_paper.figures.order_by("order").values_list("pk", "kept")) == [
+        (second.pk, True), (first.pk, False)]
 
 
 def test_the_queue_puts_the_worst_flags_first_then_the_oldest(topic, fake_arxiv):
     clean = make_reviewed_paper(topic, fake_arxiv, 1)
-    scanned = make_reviewed_paper(topic, fake_arxiv, 2, pdf="scanned_lisp2_gc_imageonly_no_text.pdf")
+    scanned = make_reviewed_paper(topic, fake_arxiv, 2, pdf=SCANNED)
     older_clean = make_reviewed_paper(topic, fake_arxiv, 3)
     Paper.objects.filter(pk=older_clean.pk).update(review_at=clean.review_at - timedelta(days=1))
     assert list(Paper.objects.review_queue()) == [scanned, older_clean, clean]

@@ -19,8 +19,8 @@ from .site_fixtures import site  # noqa: F401
 
 
 def test_english_words_find_papers_by_title_abstract_and_published_text(site):
-    assert search.search("HiFiAvatar") == [site["avatar"]]  # in its published sections
-    assert search.search("ChatGPT ranking") == [site["belle"]]
+    assert search.search("EchoFace") == [site["avatar"]]  # in its published sections
+    assert search.search("GaussHead") == [site["belle"]]
     assert search.search("avatars") and site["avatar"] in search.search("Lovelace")
 
 
@@ -41,11 +41,11 @@ def test_chinese_words_of_two_or_more_characters_are_found(topic, db):
 
 def test_title_matches_rank_above_body_matches(site):
     method = Section.objects.get(paper=site["belle"], kind="summary", is_current=True)
-    review.edit_section(method.pk, "We compare with HiFiAvatar once.", method.version, site["user"])
+    review.edit_section(method.pk, "We compare with EchoFace once.", method.version, site["user"])
     review.approve_all(site["belle"], site["user"])
     with TestCase.captureOnCommitCallbacks(execute=True):
         lifecycle.publish(site["belle"], site["user"])
-    assert search.search("HiFiAvatar") == [site["avatar"], site["belle"]]
+    assert search.search("EchoFace") == [site["avatar"], site["belle"]]
 
 
 def test_filters_by_topic_and_date(site):
@@ -93,11 +93,11 @@ def test_reindex_search_restores_a_lost_index_and_drops_stale_rows(topic, db):
 def test_unpublishing_removes_a_paper_from_search(site):
     with TestCase.captureOnCommitCallbacks(execute=True):
         lifecycle.unpublish(site["avatar"], site["user"])
-    assert search.search("HiFiAvatar") == []
+    assert search.search("EchoFace") == []
 
 
 def test_the_search_page_lists_results_with_their_summaries(client, site):
-    page = client.get("/search/?q=HiFiAvatar").content.decode()
+    page = client.get("/search/?q=EchoFace").content.decode()
     assert "1 result" in page and site["avatar"].title in page and 'class="summary"' in page
     assert "0 results" in client.get("/search/?q=zzzzqqq").content.decode()
     assert client.get("/search/?q=%22%28%29*%3A").status_code == 200, "FTS syntax in a query is harmless"

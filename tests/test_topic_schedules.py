@@ -1,3 +1,5 @@
+import pytest
+
 """Saving a topic keeps its django-q2 schedule in step."""
 
 from django_q.models import Schedule
@@ -29,6 +31,7 @@ def test_an_inactive_or_deleted_topic_has_no_schedule(topic):
     assert not Schedule.objects.filter(func="papers.tasks.fetch_topic").exists()
 
 
+@pytest.mark.corpus
 def test_the_scheduled_task_fetches_only_active_topics(topic, fake_arxiv):
     from .conftest import shared_file
 
