@@ -119,7 +119,33 @@ class PaperQuerySet(models.QuerySet):
         return self.filter(stage__in=Paper.WORK_STAGES)
 
 
-class Paper(models.Model):
+class ArxivMetadata(models.Model):
+    """What arXiv says of a paper, as editors may correct it: the working copy on Paper, and the
+    copy readers see on its Publication."""
+
+    version = models.PositiveIntegerField(default=1)
+    title = models.TextField()
+    authors = models.JSONField(default=list, help_text="Names in the paper's order")
+    # One name a line, framed by newlines, for exact lookups (JSON text escapes non-ASCII names).
+    authors_index = models.TextField(blank=True, editable=False)
+    abstract = models.TextField(blank=True)
+    comment = models.TextField(blank=True)
+    journal_ref = models.TextField(blank=True)
+    doi = models.CharField(max_length=200, blank=True)
+    primary_category = models.CharField(max_length=40, blank=True)
+    categories = models.JSONField(default=list)
+    arxiv_published = models.DateTimeField(null=True, blank=True)
+    arxiv_updated = models.DateTimeField(null=True, blank=True)
+    abs_url = models.URLField(max_length=300)
+    pdf_url = models.URLField(max_length=300)
+    project_url = models.URLField(max_length=500, blank=True)
+    code_url = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Paper(ArxivMetadata):
     # Two axes (papers.lifecycle owns both, and the README draws them): how far the pipeline got
     # with the current arXiv version, and what editors have made public.
     class Stage(models.TextChoices):
@@ -142,23 +168,6 @@ class Paper(models.Model):
     PUBLIC = (Status.PUBLISHED, Status.CHANGED)
 
     arxiv_id = models.CharField(max_length=40, unique=True, help_text="Without the version")
-    version = models.PositiveIntegerField(default=1)
-    title = models.TextField()
-    authors = models.JSONField(default=list, help_text="Names in the paper's order")
-    # One name a line, framed by newlines, for exact lookups (JSON text escapes non-ASCII names).
-    authors_index = models.TextField(blank=True, editable=False)
-    abstract = models.TextField(blank=True)
-    comment = models.TextField(blank=True)
-    journal_ref = models.TextField(blank=True)
-    doi = models.CharField(max_length=200, blank=True)
-    primary_category = models.CharField(max_length=40, blank=True)
-    categories = models.JSONField(default=list)
-    arxiv_published = models.DateTimeField(null=True, blank=True)
-    arxiv_updated = models.DateTimeField(null=True, blank=True)
-    abs_url = models.URLField(max_length=300)
-    pdf_url = models.URLField(max_length=300)
-    project_url = models.URLField(max_length=500, blank=True)
-    code_url = models.URLField(max_length=500, blank=True)
     topics = models.ManyToManyField(Topic, related_name="papers", blank=True)
 
     stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.FETCHED)
@@ -250,30 +259,13 @@ class Paper(models.Model):
 
 # What readers see of a paper besides its sections and figures: copied into its Publication
 # when a publisher publishes, so edits and new arXiv versions wait for the next publication.
-PUBLIC_FIELDS = ("version", "title", "authors", "abstract", "comment", "journal_ref", "doi", "primary_category",
-                 "categories", "arxiv_published", "arxiv_updated", "abs_url", "pdf_url", "project_url", "code_url")
+PUBLIC_FIELDS = tuple(f.name for f in ArxivMetadata._meta.local_fields if f.name != "authors_index")
 
 
-class Publication(models.Model):
+class Publication(ArxivMetadata):
     """The published snapshot of a paper's metadata: exists exactly while the paper is public."""
 
     paper = models.OneToOneField(Paper, on_delete=models.CASCADE, primary_key=True, related_name="publication")
-    version = models.PositiveIntegerField()
-    title = models.TextField()
-    authors = models.JSONField(default=list)
-    authors_index = models.TextField(blank=True)
-    abstract = models.TextField(blank=True)
-    comment = models.TextField(blank=True)
-    journal_ref = models.TextField(blank=True)
-    doi = models.CharField(max_length=200, blank=True)
-    primary_category = models.CharField(max_length=40, blank=True)
-    categories = models.JSONField(default=list)
-    arxiv_published = models.DateTimeField(null=True, blank=True)
-    arxiv_updated = models.DateTimeField(null=True, blank=True)
-    abs_url = models.URLField(max_length=300)
-    pdf_url = models.URLField(max_length=300)
-    project_url = models.URLField(max_length=500, blank=True)
-    code_url = models.URLField(max_length=500, blank=True)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

@@ -9,6 +9,7 @@ that folder is absent (a user's clone) it is skipped with one reason. Under CI=t
 import json
 import os
 import threading
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -39,10 +40,11 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    if SHARED.exists():
-        return
     for item in items:
-        if "corpus" in item.keywords:
+        if "broker" in getattr(item, "fixturenames", ()):
+            # One django-q2 broker (Redis in CI's second pass) for all: its tests share one xdist worker.
+            item.add_marker(pytest.mark.xdist_group("broker"))
+        if "corpus" in item.keywords and not SHARED.exists():
             item.add_marker(pytest.mark.skip(reason=CORPUS_ABSENT))
 
 
@@ -59,6 +61,11 @@ def unintended_skips():
 
 
 def pytest_terminal_summary(terminalreporter):
+    reasons = Counter(reason for _, reason in SKIPS)
+    if reasons:
+        terminalreporter.section("skipped, by reason")
+        for reason, count in reasons.most_common():
+            terminalreporter.line(f"{count:4d}  {reason}")
     if IN_CI and unintended_skips():
         terminalreporter.section("CI runs every test: these skipped for a reason CI does not accept")
         for nodeid, reason in unintended_skips():

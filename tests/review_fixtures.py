@@ -1,12 +1,11 @@
 """Papers in review made by the real pipeline from the project's own sample PDFs, and users in each role."""
 
 import pytest
-from django.contrib.auth.models import Group
 
 from papers import pipeline
 from papers.models import Paper
 
-from .factories import CC_BY, SAMPLES, sample_pdf
+from .factories import CC_BY, SAMPLES, sample_pdf, user_in
 
 # The kinds of PDF the review tests need: a paper with text and figures (one of the six samples, by n)
 # and a scan with no text layer.
@@ -33,14 +32,6 @@ def make_reviewed_paper(topic, fake_arxiv, n=1, pdf="text", license=CC_BY):
 @pytest.fixture
 def reviewed_paper(topic, fake_arxiv):
     return make_reviewed_paper(topic, fake_arxiv)
-
-
-def user_in(django_user_model, name, group=None, staff=True, superuser=False):
-    user = django_user_model.objects.create_user(name, f"{name}@example.org", "pw", is_staff=staff,
-                                                 is_superuser=superuser)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
 
 
 @pytest.fixture

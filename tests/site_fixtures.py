@@ -7,7 +7,8 @@ from papers import lifecycle
 from papers.editorial import review
 from papers.models import Section
 
-from .review_fixtures import make_reviewed_paper, user_in
+from .factories import user_in
+from .review_fixtures import make_reviewed_paper
 
 SECRET_MARKERS = ["DRAFT-ONLY-TITLE", "REJECTED-ONLY-TITLE", "UNAPPROVED-EDIT-TEXT"]
 

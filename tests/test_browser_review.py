@@ -12,7 +12,8 @@ from papers.models import Paper, Section
 
 from .browser import browser, needs_chromium, page  # noqa: F401
 from .conftest import ROOT
-from .review_fixtures import SCANNED, make_reviewed_paper, user_in
+from .factories import user_in
+from .review_fixtures import SCANNED, make_reviewed_paper
 
 SHOTS = ROOT / "test-artifacts" / "browser"
 

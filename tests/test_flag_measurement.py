@@ -1,6 +1,6 @@
-import pytest
-
 """The checks, measured against hand-labelled sections of the real posts, and kept from sliding."""
+
+import pytest
 
 from papers.editorial import quality
 from papers.measurement.flag_measure import measure, ratio

@@ -10,16 +10,7 @@ from papers.ingest.arxiv_source import PaperRecord
 from papers.models import Figure, Paper
 
 from .factories import CC_BY, SAMPLE_RECORDS, place_pdf, publish, published_paper, user_in, what_readers_get
-
-
-@pytest.fixture
-def publisher(django_user_model):
-    return user_in(django_user_model, "publisher", "Publisher")
-
-
-@pytest.fixture
-def editor(django_user_model):
-    return user_in(django_user_model, "editor", "Editor")
+from .review_fixtures import editor, publisher  # noqa: F401
 
 
 def change_form_data(client, paper):

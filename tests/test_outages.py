@@ -1,5 +1,3 @@
-import pytest
-
 """arXiv or the LLM down for an hour: nothing fails, everything waits and finishes afterwards.
 
 The clock is simulated (time-machine) and moved in the resume schedule's 10-minute steps;
@@ -8,6 +6,7 @@ each step does what that schedule's task enqueues: due fetches, then due papers.
 
 from datetime import timedelta
 
+import pytest
 import time_machine
 from django.utils import timezone
 

@@ -1,6 +1,6 @@
-import pytest
-
 """First quality flags: empty, far too long, repeated phrases, measured on a real post."""
+
+import pytest
 
 from papers.editorial import quality
 

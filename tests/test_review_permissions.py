@@ -9,7 +9,8 @@ from papers import lifecycle
 from papers.editorial import review
 from papers.models import Paper, Section
 
-from .review_fixtures import make_reviewed_paper, user_in
+from .factories import user_in
+from .review_fixtures import make_reviewed_paper
 
 ROLES = ["anonymous", "staff", "editor", "publisher", "superuser"]
 EVERYONE_ON_STAFF = {"editor": "ok", "publisher": "ok", "superuser": "ok", "staff": "denied", "anonymous": "login"}

@@ -109,7 +109,7 @@ def test_no_page_or_feed_carries_script(client, poisoned_site):
 
 
 def test_the_admin_review_page_escapes_generated_text(client, poisoned_site, django_user_model):
-    from .review_fixtures import user_in
+    from .factories import user_in
 
     client.force_login(user_in(django_user_model, "ed", "Editor"))
     page = client.get(f"/admin/papers/paper/{poisoned_site['avatar'].pk}/review/").content.decode()

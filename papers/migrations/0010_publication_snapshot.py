@@ -39,10 +39,10 @@ class Migration(migrations.Migration):
             name='Publication',
             fields=[
                 ('paper', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='publication', serialize=False, to='papers.paper')),
-                ('version', models.PositiveIntegerField()),
+                ('version', models.PositiveIntegerField(default=1)),
                 ('title', models.TextField()),
-                ('authors', models.JSONField(default=list)),
-                ('authors_index', models.TextField(blank=True)),
+                ('authors', models.JSONField(default=list, help_text="Names in the paper's order")),
+                ('authors_index', models.TextField(blank=True, editable=False)),
                 ('abstract', models.TextField(blank=True)),
                 ('comment', models.TextField(blank=True)),
                 ('journal_ref', models.TextField(blank=True)),
