@@ -11,7 +11,7 @@ import re
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, Enclosure
 from django.utils.html import strip_tags
 
 from ..models import Paper, Topic
@@ -80,8 +80,6 @@ class SiteFeed(Feed):
         return clean("".join(parts))
 
     def item_enclosures(self, paper):
-        from django.utils.feedgenerator import Enclosure
-
         lead = next(iter(paper.public_figures), None)
         if lead is None:
             return []
