@@ -12,7 +12,7 @@ from papers.summarizers import get_summarizer
 from papers.summarizers.base import PaperPart, PaperText
 from papers.summarizers.extractive import split_sentences
 
-from .conftest import shared_file
+from .conftest import corpus_cases, shared_file
 
 ABSTRACT = (
     "Audio-driven portrait animation produces stiff heads. We present EchoFace, a diffusion model with a "
@@ -42,7 +42,7 @@ def test_it_is_deterministic():
 
 
 @pytest.mark.corpus
-@pytest.mark.parametrize("name", ["avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf", "2303.07610v1_cjk_2col_belle.pdf"])
+@pytest.mark.parametrize("name", corpus_cases(["avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf", "2303.07610v1_cjk_2col_belle.pdf"]))
 def test_every_sentence_is_quoted_from_the_paper(name):
     text, extraction = paper_text_for(name)
     source = " ".join([ABSTRACT] + [s["text"] for s in extraction["sections"]])

@@ -8,7 +8,7 @@ from django.utils import timezone
 from papers.ingest import fetching, pacing
 from papers.models import FetchRun, Paper
 
-from .conftest import shared_file
+from .conftest import corpus_cases, shared_file
 
 SEARCH = ("arxiv", "new_search_all_testing_10_entries_doi_journal_ref.xml")
 
@@ -73,11 +73,11 @@ def test_since_stops_at_older_papers(fake_arxiv, topic):
 
 
 @pytest.mark.corpus
-@pytest.mark.parametrize("status, body, delay, message", [
+@pytest.mark.parametrize("status, body, delay, message", corpus_cases([
     (400, ("arxiv", "new_error_http400_incorrect_id_format_abc.xml"), 0, "incorrect id format for abc"),
     (503, b"Service Unavailable", 0, "503"),
     (200, ("arxiv", "new_search_all_testing_10_entries_doi_journal_ref.xml"), 3, "timed out"),
-])
+]))
 def test_an_outage_fails_the_run_with_one_clear_line_and_no_papers(
     fake_arxiv, topic, caplog, status, body, delay, message
 ):

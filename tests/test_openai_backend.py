@@ -8,7 +8,7 @@ from papers import pipeline
 from papers.models import Generation, Paper, ServiceAlert
 
 from .fake_llm import DIGEST, FakeLLM, fast_llm_settings, openai_ok
-from .test_pipeline import make_paper
+from .test_pipeline import SAMPLE, make_paper
 
 Stage = Paper.Stage
 
@@ -27,7 +27,7 @@ def endpoint(settings, monkeypatch):
 
 @pytest.fixture
 def paper(topic, fake_arxiv):
-    return make_paper(topic, fake_arxiv, "2303.07610v1_cjk_2col_belle.pdf")
+    return make_paper(topic, fake_arxiv, SAMPLE)
 
 
 def codes(paper):

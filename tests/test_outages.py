@@ -16,7 +16,7 @@ from papers.models import FetchRun, Paper
 
 from .conftest import shared_file
 from .fake_llm import FakeLLM, fast_llm_settings, gemini_error, gemini_ok
-from .test_pipeline import make_paper
+from .test_pipeline import SAMPLE, make_paper
 
 Stage = Paper.Stage
 UNAVAILABLE = (503, gemini_error(503, "UNAVAILABLE", "The model is overloaded. Please try again later."), {}, 0)
@@ -63,7 +63,7 @@ def test_papers_wait_out_pdf_host_and_llm_outages_and_finish_once(topic, fake_ar
     settings.GEMINI_API_KEY = "test-key"
     settings.GEMINI_BASE_URL = llm.url
     fast_llm_settings(settings, monkeypatch)
-    papers = [make_paper(topic, fake_arxiv, "2303.07610v1_cjk_2col_belle.pdf", arxiv_id=f"2401.0000{n}")
+    papers = [make_paper(topic, fake_arxiv, SAMPLE, arxiv_id=f"2401.0000{n}")
               for n in (1, 2, 3)]
     llm.queue[:] = [UNAVAILABLE]
     fake_arxiv.down = True

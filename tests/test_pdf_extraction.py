@@ -7,7 +7,7 @@ from papers.ingest import figures, headings, pdf
 
 from .conftest import HEADINGS as TRUTH
 from .conftest import TRUTH_TEXT_PDFS as TEXT_PDFS
-from .conftest import shared_file, shared_pdfs
+from .conftest import corpus_cases, shared_file, shared_pdfs
 
 
 def extract(name):
@@ -22,7 +22,7 @@ def test_the_truth_file_covers_every_sample_pdf():
 
 
 @pytest.mark.corpus
-@pytest.mark.parametrize("name", TEXT_PDFS)
+@pytest.mark.parametrize("name", corpus_cases(TEXT_PDFS))
 def test_every_true_heading_is_found_in_order(name):
     found = extract(name)["headings"]
     truth = TRUTH[name]
@@ -32,12 +32,12 @@ def test_every_true_heading_is_found_in_order(name):
 
 
 @pytest.mark.corpus
-@pytest.mark.parametrize("name, method, conclusion", [
+@pytest.mark.parametrize("name, method, conclusion", corpus_cases([
     ("2303.07610v1_cjk_2col_belle.pdf", "heading", "heading"),
     ("avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf", "heading", "heading"),
     ("quant-ph_9508027v2_shor_1col_oldstyle_id.pdf", "position", "heading"),
     ("1111.2011v2_murray_delmaestro_prb_2col.pdf", "position", "heading"),
-])
+]))
 def test_method_and_conclusion_are_found_by_heading_or_position(name, method, conclusion):
     extraction = extract(name)
     assert pdf.parts_for(extraction, "method")[1] == method
@@ -78,7 +78,7 @@ def test_garbled_text_is_detected_not_summarized():
 
 
 @pytest.mark.corpus
-@pytest.mark.parametrize("name", TEXT_PDFS)
+@pytest.mark.parametrize("name", corpus_cases(TEXT_PDFS))
 def test_real_papers_are_not_flagged(name):
     extraction = extract(name)
     assert extraction["flags"] == []

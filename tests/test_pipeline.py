@@ -8,7 +8,7 @@ from django.utils import timezone
 from papers import lifecycle, pipeline
 from papers.models import Generation, Paper, Section
 
-from .conftest import TRUTH_TEXT_PDFS, shared_file
+from .conftest import TRUTH_TEXT_PDFS, corpus_cases, shared_file
 from .factories import sample_pdf
 from .summarizers import CountingSummarizer
 
@@ -37,7 +37,7 @@ def done_steps(paper):
 
 
 @pytest.mark.corpus
-@pytest.mark.parametrize("name", TRUTH_TEXT_PDFS)
+@pytest.mark.parametrize("name", corpus_cases(TRUTH_TEXT_PDFS))
 def test_a_text_pdf_becomes_four_draft_sections_in_review(topic, fake_arxiv, name):
     paper = make_paper(topic, fake_arxiv, name)
     assert pipeline.process_paper(paper.pk) == Stage.DRAFTED
@@ -54,10 +54,10 @@ def test_a_text_pdf_becomes_four_draft_sections_in_review(topic, fake_arxiv, nam
 
 
 @pytest.mark.corpus
-@pytest.mark.parametrize("name, code", [
+@pytest.mark.parametrize("name, code", corpus_cases([
     ("scanned_lisp2_gc_imageonly_no_text.pdf", "no_text"),
     ("broken_xref_zlib_garbled_text_inhomogeneous_ts.pdf", "garbled_text"),
-])
+]))
 def test_unreadable_pdfs_are_flagged_and_summarized_from_the_abstract(topic, fake_arxiv, name, code):
     paper = make_paper(topic, fake_arxiv, name)
     assert pipeline.process_paper(paper.pk) == Stage.DRAFTED
