@@ -23,7 +23,7 @@ demo: venv
 	$(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 test: venv
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2 --dist loadgroup --durations=10
 
 bench: venv
 	$(PY) bench/run.py

@@ -9,57 +9,55 @@ from papers.ingest import fetching, pacing
 from papers.models import FetchRun, Paper
 
 from .conftest import corpus_cases, shared_file
+from .factories import SAMPLES
 
-SEARCH = ("arxiv", "new_search_all_testing_10_entries_doi_journal_ref.xml")
+# The project's own feed in arXiv's API format (samples/build.py): six papers.
+SAMPLE_FEED = SAMPLES / "arxiv" / "avatars.xml"
 
 
-@pytest.mark.corpus
 def test_fetch_creates_papers_and_queues_each_once(fake_arxiv, topic, django_capture_on_commit_callbacks, broker):
-    fake_arxiv.reply(shared_file(*SEARCH))
+    fake_arxiv.reply(SAMPLE_FEED)
     with django_capture_on_commit_callbacks(execute=True):
         run = fetching.fetch_topic(topic)
-    assert (run.status, run.found, run.created) == (FetchRun.Status.OK, 10, 10)
-    assert Paper.objects.count() == 10
+    assert (run.status, run.found, run.created) == (FetchRun.Status.OK, 6, 6)
+    assert Paper.objects.count() == 6
     assert set(Paper.objects.values_list("stage", flat=True)) == {Paper.Stage.FETCHED}
-    assert broker.queue_size() == 10
-    assert topic.papers.count() == 10
+    assert broker.queue_size() == 6
+    assert topic.papers.count() == 6
     query = fake_arxiv.api_requests()[0]
     assert "search_query=" in query and "cat%3Acs.CV" in query and "sortBy=submittedDate" in query
 
 
-@pytest.mark.corpus
 def test_fetching_twice_makes_no_duplicates(fake_arxiv, topic, django_capture_on_commit_callbacks, broker):
-    fake_arxiv.reply(shared_file(*SEARCH))
+    fake_arxiv.reply(SAMPLE_FEED)
     with django_capture_on_commit_callbacks(execute=True):
         fetching.fetch_topic(topic)
         second = fetching.fetch_topic(topic)
-    assert (second.found, second.created, second.updated) == (10, 0, 0)
-    assert Paper.objects.count() == 10
-    assert broker.queue_size() == 10
+    assert (second.found, second.created, second.updated) == (6, 0, 0)
+    assert Paper.objects.count() == 6
+    assert broker.queue_size() == 6
 
 
 def fetch_v0_then_v1(fake_arxiv, topic, **between):
-    """Fetch the search with 2202.12139 as v0, update it with `between`, then fetch v1."""
-    body = shared_file(*SEARCH).read_bytes()
-    fake_arxiv.reply(body.replace(b"2202.12139v1", b"2202.12139v0"))
+    """Fetch the sample feed with 2699.00001 as v0, update it with `between`, then fetch v1."""
+    body = SAMPLE_FEED.read_bytes()
+    fake_arxiv.reply(body.replace(b"2699.00001v1", b"2699.00001v0"))
     fetching.fetch_topic(topic)
-    Paper.objects.filter(arxiv_id="2202.12139").update(**between)
+    Paper.objects.filter(arxiv_id="2699.00001").update(**between)
     fake_arxiv.queue[:] = [(200, body, 0)]
-    return fetching.fetch_topic(topic), Paper.objects.get(arxiv_id="2202.12139")
+    return fetching.fetch_topic(topic), Paper.objects.get(arxiv_id="2699.00001")
 
 
-@pytest.mark.corpus
 def test_a_new_version_is_processed_again(fake_arxiv, topic):
     run, paper = fetch_v0_then_v1(fake_arxiv, topic, stage=Paper.Stage.DRAFTED)
     assert (run.updated, paper.version, paper.stage) == (1, 1, Paper.Stage.FETCHED)
 
 
-@pytest.mark.corpus
 def test_a_new_version_of_a_published_paper_keeps_the_published_text(fake_arxiv, topic):
     _, paper = fetch_v0_then_v1(fake_arxiv, topic, stage=Paper.Stage.DRAFTED, status=Paper.Status.PUBLISHED,
                                 published_at=timezone.now())
     assert (paper.version, paper.status) == (0, Paper.Status.PUBLISHED)
-    assert paper.new_version["version"] == 1 and paper.new_version["arxiv_id"] == "2202.12139"
+    assert paper.new_version["version"] == 1 and paper.new_version["arxiv_id"] == "2699.00001"
     assert paper.events.filter(step="fetch", outcome="skipped", message__contains="v1 is on arXiv").exists()
 
 

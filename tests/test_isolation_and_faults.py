@@ -73,14 +73,19 @@ def mutate(data, rng):
     return bytes(data), kind
 
 
+MUTANTS, CHUNKS = 300, 4
+
+
 @pytest.mark.corpus
-def test_mutated_pdfs_always_end_in_a_clean_state(topic, fake_arxiv, settings):
-    """300 mutated copies of the real sample PDFs: each ends in review or failed with a message."""
+@pytest.mark.parametrize("chunk", range(CHUNKS))
+def test_mutated_pdfs_always_end_in_a_clean_state(topic, fake_arxiv, settings, chunk):
+    """300 mutated copies of the real sample PDFs, in four seeded chunks that test workers share:
+    each ends in review or failed with a message."""
     settings.PDF_EXTRACT_TIMEOUT_SECONDS = 20
-    sources = [p.read_bytes() for p in shared_pdfs()] or pytest.skip("../shared/samples is absent")
-    rng = random.Random(20261126)
+    sources = [p.read_bytes() for p in shared_pdfs()]
+    rng = random.Random(20261126 + chunk)
     outcomes = {}
-    for n in range(300):
+    for n in range(chunk * MUTANTS // CHUNKS, (chunk + 1) * MUTANTS // CHUNKS):
         data, kind = mutate(rng.choice(sources), rng)
         paper = make_paper(topic, fake_arxiv, SAMPLE, arxiv_id=f"2401.{n:05d}")
         fake_arxiv.pdfs[f"/pdf/2401.{n:05d}v1"] = data
