@@ -1,7 +1,8 @@
 """The editors' admin: the review queue, the review page, and the effort report.
 
-Views and actions only check permissions, call papers.review and report back;
-the rules live in papers/lifecycle.py (a paper's state) and papers/review.py (sections, figures).
+Views and actions only check permissions, call the lifecycle and editorial functions and report back;
+the rules live in papers/lifecycle.py (a paper's stage and status) and papers/editorial/review.py (sections,
+figures); the review page's buttons are papers/editorial/review_actions.py.
 """
 
 from collections import Counter

@@ -459,7 +459,7 @@ class SectionRevision(models.Model):
 
 
 class PaperEvent(models.Model):
-    """The paper's history: every step's outcome and every state change."""
+    """The paper's history: every step's outcome and every change of stage or status."""
 
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="events")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)

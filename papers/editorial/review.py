@@ -1,9 +1,9 @@
 """Editorial actions on sections and figures as plain functions; the admin's views and actions
-call these, and papers.lifecycle for every change of a paper's state.
+call these, and papers.lifecycle for every change of a paper's stage or status.
 
 Rules they keep:
 - nothing an editor typed is lost: every body change is a SectionRevision, every
-  state change a PaperEvent, both with the user;
+  change of stage or status a PaperEvent, both with the user;
 - a save names the section version it was made from; a stale save is refused
   with both texts (Conflict), never applied over someone else's;
 - editing an approved section sends it back to draft;
