@@ -11,7 +11,7 @@ from papers.ingest import isolation
 from papers.ingest.pdf import PdfError
 from papers.models import Paper
 
-from .conftest import shared_pdfs
+from .conftest import corpus_cases, shared_pdfs
 from .test_pipeline import SAMPLE, make_paper
 
 Stage = Paper.Stage
@@ -77,7 +77,7 @@ MUTANTS, CHUNKS = 300, 4
 
 
 @pytest.mark.corpus
-@pytest.mark.parametrize("chunk", range(CHUNKS))
+@pytest.mark.parametrize("chunk", corpus_cases(list(range(CHUNKS))))
 def test_mutated_pdfs_always_end_in_a_clean_state(topic, fake_arxiv, settings, chunk):
     """300 mutated copies of the real sample PDFs, in four seeded chunks that test workers share:
     each ends in review or failed with a message."""
