@@ -54,6 +54,12 @@ def configured_summarizer():
         raise operator_problem(settings.SUMMARIZER, exc) from exc
 
 
+def generation_key(paper, summarizer, round):
+    """What a generation is unique by: one paid call per paper version, backend, model, prompt and round."""
+    return {"paper": paper, "paper_version": paper.version, "backend": summarizer.name,
+            "model": summarizer.model, "prompt_version": summarizer.prompt_version, "round": round}
+
+
 def write_generation(paper, summarizer, key, user=None):
     """The one path to a summarizer, for the pipeline and for editors' regenerations alike: the
     result is stored before anything moves, so a paid call is never lost. An unusable backend

@@ -280,10 +280,6 @@ class Publication(ArxivMetadata):
         return {**values, "authors_index": Paper.index_authors(paper.authors)}
 
     @property
-    def arxiv_id(self):
-        return self.paper.arxiv_id
-
-    @property
     def versioned_id(self):
         return f"{self.paper.arxiv_id}v{self.version}"
 

@@ -134,8 +134,7 @@ def extract(paper):
 def summarize(paper):
     """Call the summarizer once per (paper version, backend, model, prompt version)."""
     summarizer = generation.configured_summarizer()
-    key = {"paper": paper, "paper_version": paper.version, "backend": summarizer.name,
-           "model": summarizer.model, "prompt_version": summarizer.prompt_version, "round": 0}
+    key = generation.generation_key(paper, summarizer, round=0)
     if not Generation.objects.filter(**key).exists():
         generation.write_generation(paper, summarizer, key)
     return {"summarized_at": timezone.now()}

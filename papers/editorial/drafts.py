@@ -60,8 +60,7 @@ def regenerate(paper_id, kind=None, user_id=None):
     next_round = (rounds.aggregate(last=Max("round"))["last"] or 0) + 1
     try:
         summarizer = generation.configured_summarizer()
-        key = {"paper": paper, "paper_version": paper.version, "backend": summarizer.name,
-               "model": summarizer.model, "prompt_version": summarizer.prompt_version, "round": next_round}
+        key = generation.generation_key(paper, summarizer, round=next_round)
         written = generation.write_generation(paper, summarizer, key, user=user)
     except (SummarizerError, lifecycle.Retry) as exc:
         lifecycle.log_event(paper, "regenerate", "failed", str(exc), user=user)
