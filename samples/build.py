@@ -404,6 +404,36 @@ def build_feed(papers):
 """
 
 
+def build_empty_feed():
+    """What arXiv answers when a query matches nothing."""
+    return build_feed([])
+
+
+def build_error_feed(message):
+    """What arXiv answers, with HTTP 400, to a malformed query: one entry titled Error."""
+    anchor = message.replace(" ", "_")
+    return f"""<?xml version='1.0' encoding='UTF-8'?>
+<feed xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns="http://www.w3.org/2005/Atom">
+  <id>https://arxiv.org/</id>
+  <title>arXiv Search Results</title>
+  <updated>{PUBLISHED.strftime("%Y-%m-%dT%H:%M:%SZ")}</updated>
+  <opensearch:itemsPerPage>1</opensearch:itemsPerPage>
+  <opensearch:totalResults>1</opensearch:totalResults>
+  <opensearch:startIndex>0</opensearch:startIndex>
+  <entry>
+    <id>https://arxiv.org/api/errors#{anchor}</id>
+    <title>Error</title>
+    <updated>{PUBLISHED.strftime("%Y-%m-%dT%H:%M:%SZ")}</updated>
+    <link href="https://arxiv.org/api/errors#{anchor}" rel="alternate" type="text/html"/>
+    <summary>{escape(message)}</summary>
+    <author>
+      <name>arXiv api core</name>
+    </author>
+  </entry>
+</feed>
+"""
+
+
 def build_scanned(out):
     """A paper as a scanner makes it: two pages that are pictures, with no text layer at all."""
     doc = pymupdf.open()
@@ -414,14 +444,106 @@ def build_scanned(out):
     doc.save(out, garbage=4, deflate=True, no_new_id=True)
 
 
+TWO_COLUMN = {
+    "head": "Sample two-column paper · Paper Digest test corpus",
+    "left_sentence": (
+        "Reading a two-column page row by row interleaves the columns, so a sentence that runs down the left "
+        "column is cut into pieces and mixed with the right column's words."
+    ),
+    "sections": [
+        ("1 Introduction", 3),
+        ("2 Method", 4),
+        ("3 Experiments", 3),
+        ("4 Conclusion", 2),
+    ],
+}
+
+FILLER = [
+    "The extractor reads each column from top to bottom before it moves to the next one.",
+    "Running heads and page numbers repeat on every page and are not part of the text.",
+    "A figure's inner labels are drawn on the picture and must not leak into the paragraphs.",
+    "Every paragraph here was written for the test corpus and describes what the test checks.",
+    "The method keeps a small memory of the last frames and reads it with cross attention.",
+    "Results are reported on two benchmarks with the same settings for every baseline.",
+]
+
+
+def paragraph(seed, sentences):
+    return " ".join(FILLER[(seed + i) % len(FILLER)] for i in range(sentences))
+
+
+def build_two_column(out):
+    """A three-page, two-column paper with a running head, page numbers, a picture with words drawn on it and a
+    copyright line in small type, and a composite figure of twelve pictures: what the extractor must read column by
+    column and clean."""
+    doc = pymupdf.open()
+    gutter = 18
+    column = (PAGE.width - 2 * MARGIN - gutter) / 2
+    left = pymupdf.Rect(MARGIN, MARGIN + 40, MARGIN + column, PAGE.height - MARGIN)
+    right = pymupdf.Rect(MARGIN + column + gutter, MARGIN + 40, PAGE.width - MARGIN, PAGE.height - MARGIN)
+    sections = [f"<h2>{title}</h2><p>{paragraph(i, n * 4)}</p>" for i, (title, n) in enumerate(TWO_COLUMN["sections"])]
+    pages = [
+        ("<p style='font-size:15px;font-weight:bold'>Reading Order in Two Columns</p><h2>Abstract</h2>"
+         f"<p>{TWO_COLUMN['left_sentence']} {paragraph(0, 6)}</p>" + sections[0], sections[1]),
+        (sections[2], f"<p>{paragraph(3, 12)}</p>"),
+        (sections[3] + "<h2>References</h2><p>[1] A reference of the sample corpus.</p>", ""),
+    ]
+    for number, (left_html, right_html) in enumerate(pages, start=1):
+        page = doc.new_page(width=PAGE.width, height=PAGE.height)
+        page.insert_text((MARGIN, MARGIN - 20), TWO_COLUMN["head"], fontsize=8)
+        page.insert_text((PAGE.width / 2, PAGE.height - 30), str(number), fontsize=8)
+        page.insert_htmlbox(left, left_html, css=CSS)
+        if number == 1:
+            picture = pymupdf.Rect(right.x0, right.y0, right.x1, right.y0 + column / 3)
+            page.insert_image(picture, stream=raster_figure(7))
+            page.insert_text((picture.x0 + 8, picture.y0 + 14), "Source Target Output", fontsize=8)
+            caption = "<p style='font-size:9px'>Figure 1: Frames of the sample corpus with labels drawn on them.</p>"
+            page.insert_htmlbox(pymupdf.Rect(right.x0, picture.y1 + 4, right.x1, picture.y1 + 40), caption, css=CSS)
+            page.insert_htmlbox(pymupdf.Rect(right.x0, picture.y1 + 44, right.x1, right.y1), right_html, css=CSS)
+            page.insert_text((MARGIN, PAGE.height - 44), "© 2026 Paper Digest. Personal use of this material is "
+                             "permitted.", fontsize=6)
+        elif number == 2:
+            # A composite: twelve small frames in a grid under one caption.
+            size = (right.width - 3 * 4) / 4
+            for i in range(12):
+                x, y = right.x0 + (i % 4) * (size + 4), right.y0 + (i // 4) * (size + 4)
+                page.insert_image(pymupdf.Rect(x, y, x + size, y + size), stream=raster_figure(20 + i))
+            grid = right.y0 + 3 * (size + 4)
+            caption = "<p style='font-size:9px'>Figure 2: Twelve frames of one clip, left to right.</p>"
+            page.insert_htmlbox(pymupdf.Rect(right.x0, grid + 2, right.x1, grid + 40), caption, css=CSS)
+            page.insert_htmlbox(pymupdf.Rect(right.x0, grid + 42, right.x1, right.y1), right_html, css=CSS)
+    doc.set_metadata({"title": "Reading Order in Two Columns", "creationDate": "D:20261120170000Z",
+                      "modDate": "D:20261120170000Z"})
+    doc.save(out, garbage=4, deflate=True, no_new_id=True)
+
+
+def build_garbled(out):
+    """Text as a font without a Unicode map extracts: glyph codes that form no words."""
+    symbols = "!#$%&()*+,-./0123456789:;<=>?@[]^_{|}~"
+    doc = pymupdf.open()
+    for seed in range(2):
+        page = doc.new_page(width=PAGE.width, height=PAGE.height)
+        lines = ["".join(symbols[(seed * 7 + row * 13 + col * col) % len(symbols)] + (" " if col % 6 == 5 else "")
+                         for col in range(72)) for row in range(50)]
+        page.insert_textbox(pymupdf.Rect(MARGIN, MARGIN, PAGE.width - MARGIN, PAGE.height - MARGIN),
+                            "\n".join(lines), fontsize=9)
+    doc.set_metadata({"title": "A garbled paper", "creationDate": "D:20261120170000Z", "modDate": "D:20261120170000Z"})
+    doc.save(out, garbage=4, deflate=True, no_new_id=True)
+
+
 def main():
     (HERE / "pdfs").mkdir(exist_ok=True)
     (HERE / "arxiv").mkdir(exist_ok=True)
     for paper in PAPERS:
         build_pdf(paper, HERE / "pdfs" / f"{paper['id']}v1.pdf")
     build_scanned(HERE / "scanned.pdf")
+    build_two_column(HERE / "two_column.pdf")
+    build_garbled(HERE / "garbled.pdf")
     (HERE / "arxiv" / "avatars.xml").write_text(build_feed(PAPERS), encoding="utf-8")
-    print(f"built {len(PAPERS)} PDFs, samples/scanned.pdf and samples/arxiv/avatars.xml")
+    (HERE / "arxiv" / "empty.xml").write_text(build_empty_feed(), encoding="utf-8")
+    (HERE / "arxiv" / "error_400.xml").write_text(build_error_feed("incorrect id format for 2699.x"), encoding="utf-8")
+    print(f"built {len(PAPERS)} PDFs, samples/{{scanned,two_column,garbled}}.pdf and samples/arxiv/ (avatars, empty, "
+          "error_400)")
 
 
 if __name__ == "__main__":

@@ -48,13 +48,23 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=CORPUS_ABSENT))
 
 
-def corpus_cases(cases):
-    """Parameters naming inputs in ../shared. Where that folder is absent: one placeholder, which the corpus
-    marker skips, rather than a skip per input."""
+def _param(case, marks=()):
+    values = case if isinstance(case, tuple) else (case,)
+    name = next((v.name for v in values if isinstance(v, Path)), None)
+    return pytest.param(*values, marks=marks, id=name)
+
+
+def corpus_cases(shared, core=()):
+    """Parameters of a test that runs on inputs of both layers: `core` ones from the project's samples/, always,
+    and `shared` ones from ../shared, marked `corpus`. Where ../shared is absent its inputs are left out; a test
+    with no core input then collects one placeholder, which the corpus marker skips."""
+    cases = [_param(case) for case in core]
     if SHARED.exists():
+        return cases + [_param(case, pytest.mark.corpus) for case in shared]
+    if cases:
         return cases
-    arity = len(cases[0]) if cases and isinstance(cases[0], tuple) else 1
-    return [pytest.param(*[None] * arity, id="corpus-absent")]
+    arity = len(shared[0]) if shared and isinstance(shared[0], tuple) else 1
+    return [pytest.param(*[None] * arity, id="corpus-absent", marks=pytest.mark.corpus)]
 
 
 SKIPS = []
@@ -71,6 +81,9 @@ def unintended_skips():
 
 def pytest_terminal_summary(terminalreporter):
     reasons = Counter(reason for _, reason in SKIPS)
+    if not SHARED.exists():
+        terminalreporter.section("corpus layer")
+        terminalreporter.line(f"{SHARED} is absent: tests with inputs of both layers ran on samples/ only")
     if reasons:
         terminalreporter.section("skipped, by reason")
         for reason, count in reasons.most_common():

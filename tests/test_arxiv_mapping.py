@@ -7,7 +7,8 @@ import pytest
 from papers.ingest import arxiv_source
 from papers.ingest.arxiv_source import ArxivUnavailable, records_from_feed_file
 
-from .conftest import shared_file
+from .conftest import SHARED, corpus_cases, shared_file
+from .factories import SAMPLES
 
 
 def records(name):
@@ -90,15 +91,19 @@ def test_old_format_search_mixes_old_and_new_ids_and_versions():
     assert len(recs) == 10
 
 
-@pytest.mark.corpus
-def test_the_empty_feed_has_no_records():
-    assert records("new_empty_result_id_0000.0000.xml") == []
+@pytest.mark.parametrize("feed", corpus_cases(core=[SAMPLES / "arxiv" / "empty.xml"],
+                                              shared=[SHARED / "arxiv" / "new_empty_result_id_0000.0000.xml"]))
+def test_the_empty_feed_has_no_records(feed):
+    assert records_from_feed_file(feed) == []
 
 
-@pytest.mark.corpus
-def test_the_error_feed_is_an_error_not_a_paper():
-    with pytest.raises(ArxivUnavailable, match="incorrect id format for abc"):
-        records("new_error_http400_incorrect_id_format_abc.xml")
+@pytest.mark.parametrize("feed, message", corpus_cases(
+    core=[(SAMPLES / "arxiv" / "error_400.xml", "incorrect id format for 2699.x")],
+    shared=[(SHARED / "arxiv" / "new_error_http400_incorrect_id_format_abc.xml", "incorrect id format for abc")],
+))
+def test_the_error_feed_is_an_error_not_a_paper(feed, message):
+    with pytest.raises(ArxivUnavailable, match=message):
+        records_from_feed_file(feed)
 
 
 @pytest.mark.parametrize("text, project, code", [
@@ -108,3 +113,14 @@ def test_the_error_feed_is_an_error_not_a_paper():
 ])
 def test_project_and_code_links_are_found_in_comments(text, project, code):
     assert arxiv_source.find_links(text) == (project, code)
+
+
+def test_the_projects_sample_feed_maps_onto_six_papers():
+    feed = records_from_feed_file(SAMPLES / "arxiv" / "avatars.xml")
+    assert [(r.arxiv_id, r.version) for r in feed] == [(f"2699.0000{n}", 1) for n in range(1, 7)]
+    echo = feed[0]
+    assert echo.authors == ["Lin Qiao", "Marta Oliveira", "Kenji Sato"]
+    assert echo.categories == ["cs.CV", "cs.GR"] and echo.primary_category == "cs.CV"
+    assert echo.comment.startswith("9 pages, 2 figures")
+    assert echo.arxiv_published == echo.arxiv_updated == datetime(2026, 11, 20, 17, 0, tzinfo=timezone.utc)
+    assert echo.project_url == "https://echoface-demo.github.io/" and echo.code_url == ""

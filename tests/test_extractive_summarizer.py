@@ -12,7 +12,10 @@ from papers.summarizers import get_summarizer
 from papers.summarizers.base import PaperPart, PaperText
 from papers.summarizers.extractive import split_sentences
 
-from .conftest import corpus_cases, shared_file
+from .conftest import SHARED, corpus_cases
+from .factories import SAMPLES, sample_pdf
+
+HIFIAVATAR = SHARED / "pdfs" / "avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf"
 
 ABSTRACT = (
     "Audio-driven portrait animation produces stiff heads. We present EchoFace, a diffusion model with a "
@@ -20,8 +23,8 @@ ABSTRACT = (
 )
 
 
-def paper_text_for(name, db_paper=None):
-    with pdf.open_pdf(shared_file("pdfs", name)) as doc:
+def paper_text_for(path):
+    with pdf.open_pdf(path) as doc:
         extraction = pdf.extract_text(doc, figures.find_all(doc))
     paper = Paper(title="T", abstract=ABSTRACT, extraction=extraction, language=extraction["quality"]["language"],
                   flags=extraction["flags"])
@@ -34,17 +37,19 @@ def sentences_of(markdown):
     return [s for s in split_sentences(text.replace("\\", "")) if s]
 
 
-@pytest.mark.corpus
-def test_it_is_deterministic():
-    text, _ = paper_text_for("avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf")
+@pytest.mark.parametrize("path", corpus_cases(core=[sample_pdf(2)], shared=[HIFIAVATAR]))
+def test_it_is_deterministic(path):
+    text, _ = paper_text_for(path)
     first = get_summarizer("extractive").summarize(text, "zh").as_json()
     assert get_summarizer("extractive").summarize(text, "zh").as_json() == first
 
 
-@pytest.mark.corpus
-@pytest.mark.parametrize("name", corpus_cases(["avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf", "2303.07610v1_cjk_2col_belle.pdf"]))
-def test_every_sentence_is_quoted_from_the_paper(name):
-    text, extraction = paper_text_for(name)
+@pytest.mark.parametrize("path", corpus_cases(
+    core=[sample_pdf(1), sample_pdf(3), SAMPLES / "two_column.pdf"],
+    shared=[HIFIAVATAR, SHARED / "pdfs" / "2303.07610v1_cjk_2col_belle.pdf"],
+))
+def test_every_sentence_is_quoted_from_the_paper(path):
+    text, extraction = paper_text_for(path)
     source = " ".join([ABSTRACT] + [s["text"] for s in extraction["sections"]])
     result = get_summarizer("extractive").summarize(text, "zh")
     for section in result.sections:
@@ -52,15 +57,18 @@ def test_every_sentence_is_quoted_from_the_paper(name):
             assert sentence in source, f"{section.kind}: {sentence!r} is not in the paper"
 
 
-@pytest.mark.corpus
-def test_the_method_comes_from_the_method_section_and_says_so():
-    text, extraction = paper_text_for("avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf")
+@pytest.mark.parametrize("path, source", corpus_cases(
+    core=[(sample_pdf(1), "3 Method (p. 2)"), (SAMPLES / "two_column.pdf", "2 Method (p. 1)")],
+    shared=[(HIFIAVATAR, "III. METHOD (pp. 3–6)")],
+))
+def test_the_method_comes_from_the_method_section_and_says_so(path, source):
+    text, extraction = paper_text_for(path)
     method = {s.kind: s for s in get_summarizer("extractive").summarize(text, "en").sections}["method"]
     method_text = next(s["text"] for s in extraction["sections"] if s["kind"] == "method")
     assert re.match(r"1\. ", method.text)
     assert all(s in method_text for s in sentences_of(method.text))
-    assert "*Extractive: sentences quoted from the paper's III. METHOD (pp. 3–6).*" in method.text
-    assert method.sources == ["III. METHOD (pp. 3–6)"]
+    assert f"*Extractive: sentences quoted from the paper's {source}.*" in method.text
+    assert method.sources == [source]
 
 
 def test_a_missing_section_is_written_from_the_abstract_and_labelled():

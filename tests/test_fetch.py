@@ -1,6 +1,8 @@
 """Fetching a topic through the real `arxiv` client against a local fake arXiv."""
 
 import logging
+from datetime import datetime
+from datetime import timezone as dt_timezone
 
 import pytest
 from django.utils import timezone
@@ -8,11 +10,12 @@ from django.utils import timezone
 from papers.ingest import fetching, pacing
 from papers.models import FetchRun, Paper
 
-from .conftest import corpus_cases, shared_file
+from .conftest import SHARED, corpus_cases
 from .factories import SAMPLES
 
 # The project's own feed in arXiv's API format (samples/build.py): six papers.
 SAMPLE_FEED = SAMPLES / "arxiv" / "avatars.xml"
+SAMPLE_ERROR = SAMPLES / "arxiv" / "error_400.xml"
 
 
 def test_fetch_creates_papers_and_queues_each_once(fake_arxiv, topic, django_capture_on_commit_callbacks, broker):
@@ -61,25 +64,27 @@ def test_a_new_version_of_a_published_paper_keeps_the_published_text(fake_arxiv,
     assert paper.events.filter(step="fetch", outcome="skipped", message__contains="v1 is on arXiv").exists()
 
 
-@pytest.mark.corpus
 def test_since_stops_at_older_papers(fake_arxiv, topic):
-    fake_arxiv.reply(shared_file("arxiv", "new_two_authors_two_categories.xml"))
-    from datetime import datetime, timezone
-
-    run = fetching.fetch_topic(topic, since=datetime(2020, 1, 1, tzinfo=timezone.utc))
+    fake_arxiv.reply(SAMPLE_FEED)
+    run = fetching.fetch_topic(topic, since=datetime(2026, 11, 21, tzinfo=dt_timezone.utc))
     assert (run.status, run.found) == (FetchRun.Status.OK, 0)
+    fake_arxiv.reply(SAMPLE_FEED)
+    run = fetching.fetch_topic(topic, since=datetime(2026, 11, 20, 14, 30, tzinfo=dt_timezone.utc))
+    assert (run.status, run.found) == (FetchRun.Status.OK, 3)
 
 
-@pytest.mark.corpus
-@pytest.mark.parametrize("status, body, delay, message", corpus_cases([
-    (400, ("arxiv", "new_error_http400_incorrect_id_format_abc.xml"), 0, "incorrect id format for abc"),
-    (503, b"Service Unavailable", 0, "503"),
-    (200, ("arxiv", "new_search_all_testing_10_entries_doi_journal_ref.xml"), 3, "timed out"),
-]))
+@pytest.mark.parametrize("status, body, delay, message", corpus_cases(
+    core=[
+        (400, SAMPLE_ERROR, 0, "incorrect id format for 2699.x"),
+        (503, b"Service Unavailable", 0, "503"),
+        (200, SAMPLE_FEED, 3, "timed out"),
+    ],
+    shared=[(400, SHARED / "arxiv" / "new_error_http400_incorrect_id_format_abc.xml", 0, "incorrect id format for abc")],
+))
 def test_an_outage_fails_the_run_with_one_clear_line_and_no_papers(
     fake_arxiv, topic, caplog, status, body, delay, message
 ):
-    fake_arxiv.reply(shared_file(*body) if isinstance(body, tuple) else body, status=status, delay=delay)
+    fake_arxiv.reply(body, status=status, delay=delay)
     with caplog.at_level(logging.WARNING, logger="papers"):
         run = fetching.fetch_topic(topic)
     assert run.status == FetchRun.Status.FAILED
@@ -89,10 +94,9 @@ def test_an_outage_fails_the_run_with_one_clear_line_and_no_papers(
     assert len(warnings) == 1 and message in warnings[0].getMessage()
 
 
-@pytest.mark.corpus
 def test_a_400_is_not_retried_but_a_503_is(fake_arxiv, topic, settings):
     settings.ARXIV_NUM_RETRIES = 2
-    fake_arxiv.reply(shared_file("arxiv", "new_error_http400_incorrect_id_format_abc.xml"), status=400)
+    fake_arxiv.reply(SAMPLE_ERROR, status=400)
     fetching.fetch_topic(topic)
     assert len(fake_arxiv.api_requests()) == 1
     fake_arxiv.queue[:] = [(503, b"busy", 0)]
@@ -100,9 +104,10 @@ def test_a_400_is_not_retried_but_a_503_is(fake_arxiv, topic, settings):
     assert len(fake_arxiv.api_requests()) == 1 + 3
 
 
-@pytest.mark.corpus
-def test_an_empty_result_fails_the_run_so_the_next_run_retries(fake_arxiv, topic):
-    fake_arxiv.reply(shared_file("arxiv", "new_empty_result_id_0000.0000.xml"))
+@pytest.mark.parametrize("feed", corpus_cases(core=[SAMPLES / "arxiv" / "empty.xml"],
+                                              shared=[SHARED / "arxiv" / "new_empty_result_id_0000.0000.xml"]))
+def test_an_empty_result_fails_the_run_so_the_next_run_retries(fake_arxiv, topic, feed):
+    fake_arxiv.reply(feed)
     run = fetching.fetch_topic(topic)
     assert run.status == FetchRun.Status.FAILED
     assert "no results" in run.error

@@ -11,13 +11,16 @@ from PIL import Image, ImageStat
 from papers.ingest import figures, pdf
 from papers.measurement import figure_measure
 
-from .conftest import DATA, SHARED, shared_file, shared_pdfs
+from .conftest import DATA, SHARED, corpus_cases, shared_file, shared_pdfs
+from .factories import SAMPLES, sample_pdf
 
 TRUTH = DATA / "figures.json"
+SAMPLE_TRUTH = DATA / "sample_figures.json"
+VECTOR_ONLY = "1111.2011v2_murray_delmaestro_prb_2col.pdf"
 
 
-def found_in(name):
-    with pdf.open_pdf(shared_file("pdfs", name)) as doc:
+def found_in(path):
+    with pdf.open_pdf(path) as doc:
         return figures.find_all(doc)
 
 
@@ -28,52 +31,60 @@ def test_the_figure_truth_covers_every_sample_pdf():
     assert names == {n for n in truth if not n.startswith("_")} | set(truth["_excluded"])
 
 
-@pytest.mark.corpus
-def test_recall_and_precision_of_figures_and_captions_meet_the_targets():
-    shared_pdfs() or pytest.skip("../shared/samples is absent")
-    rows = figure_measure.measure(SHARED / "pdfs", TRUTH)
+@pytest.mark.parametrize("folder, truth, vector_file", corpus_cases(
+    core=[(SAMPLES, SAMPLE_TRUTH, "pdfs/2699.00001v1.pdf")],
+    shared=[(SHARED / "pdfs", TRUTH, VECTOR_ONLY)],
+))
+def test_recall_and_precision_of_figures_and_captions_meet_the_targets(folder, truth, vector_file):
+    rows = figure_measure.measure(folder, truth)
     overall = figure_measure.scores(rows)
-    vector_only = figure_measure.scores([r for r in rows if r["file"].startswith("1111.2011v2")])
-    for scores in (overall, vector_only):
+    vector_file = figure_measure.scores([r for r in rows if r["file"] == vector_file])
+    for scores in (overall, vector_file):
         assert scores["figure_recall"] >= 0.9 and scores["figure_precision"] >= 0.9, scores
         assert scores["caption_recall"] >= 0.9 and scores["caption_precision"] >= 0.9, scores
 
 
-@pytest.mark.corpus
 def test_the_measure_counts_a_miss_and_a_wrong_caption(tmp_path):
     """The score is not a constant: a truth with an extra figure and a changed caption lowers it."""
-    shared_pdfs() or pytest.skip("../shared/samples is absent")
-    truth = json.loads(TRUTH.read_text())
-    name = "1111.2011v2_murray_delmaestro_prb_2col.pdf"
-    truth = {name: truth[name]}
-    truth[name]["figures"].append({"page": 8, "label": "Figure 4", "caption": "FIG. 4."})
-    truth[name]["figures"][0]["caption"] = "FIG. 1. Something else"
+    name = "pdfs/2699.00001v1.pdf"
+    truth = {name: json.loads(SAMPLE_TRUTH.read_text())[name]}
+    truth[name]["figures"].append({"page": 3, "label": "Figure 3", "caption": "Figure 3:"})
+    truth[name]["figures"][0]["caption"] = "Figure 1: Something else"
     (tmp_path / "truth.json").write_text(json.dumps(truth))
-    scores = figure_measure.scores(figure_measure.measure(SHARED / "pdfs", tmp_path / "truth.json"))
-    assert scores["figure_recall"] == 3 / 4 and scores["figure_precision"] == 1.0
-    assert scores["caption_recall"] == 2 / 4 and scores["caption_precision"] == 2 / 3
+    scores = figure_measure.scores(figure_measure.measure(SAMPLES, tmp_path / "truth.json"))
+    assert scores["figure_recall"] == 2 / 3 and scores["figure_precision"] == 1.0
+    assert scores["caption_recall"] == 1 / 3 and scores["caption_precision"] == 1 / 2
 
 
-@pytest.mark.corpus
-def test_vector_plots_are_rendered_with_their_axis_labels(tmp_path):
-    with pdf.open_pdf(shared_file("pdfs", "1111.2011v2_murray_delmaestro_prb_2col.pdf")) as doc:
-        assert not any(page.get_image_info() for page in doc), "this paper has no raster image at all"
+@pytest.mark.parametrize("path, page, index, labels", corpus_cases(
+    # The bar chart's value and method labels lie outside its bars.
+    core=[(sample_pdf(1), 3, 1, ["259", "Baseline A", "EchoFace"])],
+    # The plot's axis labels lie outside its drawn lines.
+    shared=[(SHARED / "pdfs" / VECTOR_ONLY, 7, 2, ["0.1250", "3.0"])],
+))
+def test_vector_plots_are_rendered_with_their_axis_labels(tmp_path, path, page, index, labels):
+    with pdf.open_pdf(path) as doc:
+        assert not doc[page - 1].get_image_info(), "no raster image on this page"
         records = figures.extract_figures(doc, tmp_path, "figures", figures.find_all(doc))
-    assert [r["label"] for r in records] == ["Figure 1", "Figure 2", "Figure 3"]
-    plot = Image.open(tmp_path / records[2]["image"].removeprefix("figures/")).convert("L")
-    assert ImageStat.Stat(plot).stddev[0] > 20, "a drawn plot, not a blank rectangle"
-    # The plot's axis labels lie outside its drawn lines and belong in the picture.
-    x0, y0, x1, y1 = records[2]["bbox"]
-    with pdf.open_pdf(shared_file("pdfs", "1111.2011v2_murray_delmaestro_prb_2col.pdf")) as doc:
-        inside = doc[6].get_text("text", clip=pymupdf.Rect(x0, y0, x1, y1))
-    assert "0.1250" in inside and "3.0" in inside
+        plot = Image.open(tmp_path / records[index]["image"].removeprefix("figures/")).convert("L")
+        assert ImageStat.Stat(plot).stddev[0] > 20, "a drawn plot, not a blank rectangle"
+        inside = doc[page - 1].get_text("text", clip=pymupdf.Rect(records[index]["bbox"]))
+    assert [label for label in labels if label not in inside] == [], "labels belong in the picture"
 
 
-@pytest.mark.corpus
-def test_a_composite_of_many_images_is_one_figure():
-    found = found_in("avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf")
-    qualitative = next(f for f in found if f.label == "Figure 3")
-    assert qualitative.parts > 50 and len(found) == 4
+@pytest.mark.parametrize("path", [SAMPLES / "scanned.pdf", SAMPLES / "garbled.pdf"])
+def test_a_scan_or_a_garbled_paper_has_no_figures(path):
+    assert found_in(path) == []
+
+
+@pytest.mark.parametrize("path, label, parts, count", corpus_cases(
+    core=[(SAMPLES / "two_column.pdf", "Figure 2", 12, 2)],
+    shared=[(SHARED / "pdfs" / "avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf", "Figure 3", 50, 4)],
+))
+def test_a_composite_of_many_images_is_one_figure(path, label, parts, count):
+    found = found_in(path)
+    composite = next(f for f in found if f.label == label)
+    assert composite.parts >= parts and len(found) == count
 
 
 @pytest.mark.corpus
@@ -85,7 +96,7 @@ def test_tables_equations_and_page_decorations_are_not_figures():
                 for block in page.get_text("blocks"):
                     if figures.TABLE_CAPTION_RE.match(block[4]):
                         assert not figure.rect.intersects(pymupdf.Rect(block[:4])), (path.name, figure.label)
-    assert found_in("scanned_lisp2_gc_imageonly_no_text.pdf") == []
+    assert found_in(shared_file("pdfs", "scanned_lisp2_gc_imageonly_no_text.pdf")) == []
 
 
 def synthetic_pdf(captions):
@@ -128,16 +139,19 @@ def test_the_same_picture_is_stored_once(tmp_path):
     assert len(list(tmp_path.rglob("*.webp"))) == 2  # the figure and its thumbnail, written once
 
 
-@pytest.mark.corpus
-def test_the_extract_figures_command_lists_what_it_finds(tmp_path, capsys):
-    call_command("extract_figures", str(shared_file("pdfs", "2303.07610v1_cjk_2col_belle.pdf")), "--json",
-                 "--out", str(tmp_path))
+@pytest.mark.parametrize("path, places, caption", corpus_cases(
+    core=[(sample_pdf(1), [(2, "Figure 1"), (3, "Figure 2")], "Figure 1: Frames generated by EchoFace for one "
+                                                               "audio clip; the head keeps a slow nod across the clip.")],
+    shared=[(SHARED / "pdfs" / "2303.07610v1_cjk_2col_belle.pdf", [(2, "Figure 1"), (4, "Figure 2"), (4, "Figure 3")],
+             "Figure 1. The illustration of our evaluation process.")],
+))
+def test_the_extract_figures_command_lists_what_it_finds(tmp_path, capsys, path, places, caption):
+    call_command("extract_figures", str(path), "--json", "--out", str(tmp_path))
     rows = json.loads(capsys.readouterr().out)
-    assert [(r["kind"], r["page"], r["label"]) for r in rows] == [
-        ("figure", 2, "Figure 1"), ("figure", 4, "Figure 2"), ("figure", 4, "Figure 3")]
-    assert rows[0]["caption"] == "Figure 1. The illustration of our evaluation process." and rows[0]["lead"]
+    assert [(r["kind"], r["page"], r["label"]) for r in rows] == [("figure", *place) for place in places]
+    assert rows[0]["caption"] == caption and rows[0]["lead"]
     x0, y0, x1, y1 = rows[0]["bbox"]
-    assert x1 - x0 > 300, "a figure across both columns"
+    assert x1 - x0 > 300, "a figure across both columns (or the full width of one)"
     assert Image.open(rows[0]["image"]).size == (rows[0]["width"], rows[0]["height"])
     assert Image.open(rows[0]["fallback"]).format == "PNG"
 

@@ -12,6 +12,7 @@ from papers.ingest.pdf import PdfError
 from papers.models import Paper
 
 from .conftest import corpus_cases, shared_pdfs
+from .factories import SAMPLES, sample_pdf
 from .test_pipeline import SAMPLE, make_paper
 
 Stage = Paper.Stage
@@ -73,19 +74,24 @@ def mutate(data, rng):
     return bytes(data), kind
 
 
-MUTANTS, CHUNKS = 300, 4
+# The real PDFs: 300 mutants in four chunks that test workers share (about 60 s each). The project's samples,
+# small and alike, in one chunk of 50.
+CORPUS_MUTANTS, CORPUS_CHUNKS, SAMPLE_MUTANTS = 300, 4, 50
+SAMPLE_SOURCES = [sample_pdf(n) for n in range(1, 7)] + [SAMPLES / name for name in ("two_column.pdf", "scanned.pdf")]
 
 
-@pytest.mark.corpus
-@pytest.mark.parametrize("chunk", corpus_cases(list(range(CHUNKS))))
-def test_mutated_pdfs_always_end_in_a_clean_state(topic, fake_arxiv, settings, chunk):
-    """300 mutated copies of the real sample PDFs, in four seeded chunks that test workers share:
-    each ends in review or failed with a message."""
+@pytest.mark.parametrize("sources, first, count", corpus_cases(
+    core=[("samples", 0, SAMPLE_MUTANTS)],
+    shared=[("shared", chunk * CORPUS_MUTANTS // CORPUS_CHUNKS, CORPUS_MUTANTS // CORPUS_CHUNKS)
+            for chunk in range(CORPUS_CHUNKS)],
+))
+def test_mutated_pdfs_always_end_in_a_clean_state(topic, fake_arxiv, settings, sources, first, count):
+    """Mutated copies of sample PDFs, seeded: each ends in review or failed with a message."""
     settings.PDF_EXTRACT_TIMEOUT_SECONDS = 20
-    sources = [p.read_bytes() for p in shared_pdfs()]
-    rng = random.Random(20261126 + chunk)
+    sources = [p.read_bytes() for p in (shared_pdfs() if sources == "shared" else SAMPLE_SOURCES)]
+    rng = random.Random(20261126 + first)
     outcomes = {}
-    for n in range(chunk * MUTANTS // CHUNKS, (chunk + 1) * MUTANTS // CHUNKS):
+    for n in range(first, first + count):
         data, kind = mutate(rng.choice(sources), rng)
         paper = make_paper(topic, fake_arxiv, SAMPLE, arxiv_id=f"2401.{n:05d}")
         fake_arxiv.pdfs[f"/pdf/2401.{n:05d}v1"] = data

@@ -2,26 +2,29 @@
 
 from datetime import timedelta
 
+import pymupdf
 import pytest
 from django.utils import timezone
+from PIL import Image
 
 from papers import lifecycle, pipeline
 from papers.models import Generation, Paper, Section
 
-from .conftest import TRUTH_TEXT_PDFS, corpus_cases, shared_file
-from .factories import sample_pdf
+from .conftest import SHARED, TRUTH_TEXT_PDFS, corpus_cases
+from .factories import SAMPLES, sample_pdf
 from .summarizers import CountingSummarizer
 
 Stage = Paper.Stage
 # The project's own sample paper, for tests whose point is the pipeline, not the real corpus.
-SAMPLE = "sample"
+SAMPLE = sample_pdf(1)
 
 
-def make_paper(topic, fake_arxiv, pdf_name, arxiv_id="2401.00001", abstract=None):
+def make_paper(topic, fake_arxiv, pdf, arxiv_id="2401.00001", abstract=None):
+    """A fetched paper whose PDF (a path) the fake arXiv serves."""
     path = f"/pdf/{arxiv_id}v1"
-    fake_arxiv.pdfs[path] = (sample_pdf(1) if pdf_name == SAMPLE else shared_file("pdfs", pdf_name)).read_bytes()
+    fake_arxiv.pdfs[path] = pdf.read_bytes()
     paper = Paper.objects.create(
-        arxiv_id=arxiv_id, version=1, title=f"Paper from {pdf_name}", authors=["A. Author"],
+        arxiv_id=arxiv_id, version=1, title=f"Paper from {pdf.name}", authors=["A. Author"],
         abstract=abstract or (
             "We present a method for animating portraits from audio. The method keeps a memory of past "
             "motion. Experiments show that it improves naturalness over strong baselines."
@@ -36,10 +39,10 @@ def done_steps(paper):
     return list(paper.events.filter(outcome="done").values_list("step", flat=True))
 
 
-@pytest.mark.corpus
-@pytest.mark.parametrize("name", corpus_cases(TRUTH_TEXT_PDFS))
-def test_a_text_pdf_becomes_four_draft_sections_in_review(topic, fake_arxiv, name):
-    paper = make_paper(topic, fake_arxiv, name)
+@pytest.mark.parametrize("pdf", corpus_cases(core=[sample_pdf(1), sample_pdf(4), SAMPLES / "two_column.pdf"],
+                                             shared=[SHARED / "pdfs" / name for name in TRUTH_TEXT_PDFS]))
+def test_a_text_pdf_becomes_four_draft_sections_in_review(topic, fake_arxiv, pdf):
+    paper = make_paper(topic, fake_arxiv, pdf)
     assert pipeline.process_paper(paper.pk) == Stage.DRAFTED
     paper.refresh_from_db()
     assert done_steps(paper) == ["download", "extract", "summarize", "review"]
@@ -49,17 +52,18 @@ def test_a_text_pdf_becomes_four_draft_sections_in_review(topic, fake_arxiv, nam
         assert section.status == Section.Status.DRAFT
         assert section.body == section.generated and section.generated.strip()
     assert "Extractive" in sections["method"].generated
-    assert paper.flags == [] and paper.page_count > 5
+    with pymupdf.open(pdf) as doc:
+        assert paper.flags == [] and paper.page_count == doc.page_count
     assert paper.downloaded_at and paper.extracted_at and paper.summarized_at and paper.review_at
 
 
-@pytest.mark.corpus
-@pytest.mark.parametrize("name, code", corpus_cases([
-    ("scanned_lisp2_gc_imageonly_no_text.pdf", "no_text"),
-    ("broken_xref_zlib_garbled_text_inhomogeneous_ts.pdf", "garbled_text"),
-]))
-def test_unreadable_pdfs_are_flagged_and_summarized_from_the_abstract(topic, fake_arxiv, name, code):
-    paper = make_paper(topic, fake_arxiv, name)
+@pytest.mark.parametrize("pdf, code", corpus_cases(
+    core=[(SAMPLES / "scanned.pdf", "no_text"), (SAMPLES / "garbled.pdf", "garbled_text")],
+    shared=[(SHARED / "pdfs" / "scanned_lisp2_gc_imageonly_no_text.pdf", "no_text"),
+            (SHARED / "pdfs" / "broken_xref_zlib_garbled_text_inhomogeneous_ts.pdf", "garbled_text")],
+))
+def test_unreadable_pdfs_are_flagged_and_summarized_from_the_abstract(topic, fake_arxiv, pdf, code):
+    paper = make_paper(topic, fake_arxiv, pdf)
     assert pipeline.process_paper(paper.pk) == Stage.DRAFTED
     paper.refresh_from_db()
     assert [f["code"] for f in paper.flags] == [code]
@@ -72,18 +76,20 @@ def test_unreadable_pdfs_are_flagged_and_summarized_from_the_abstract(topic, fak
         assert sentence in " ".join(paper.sections.values_list("generated", flat=True))
 
 
-@pytest.mark.corpus
+@pytest.mark.parametrize("pdf, places, second_caption", corpus_cases(
+    core=[(sample_pdf(1), [("Figure 1", 2), ("Figure 2", 3)], "Figure 2: Frechet video distance")],
+    shared=[(SHARED / "pdfs" / "avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf",
+             [("Figure 1", 2), ("Figure 2", 4), ("Figure 3", 5), ("Figure 4", 8)], "Fig. 2. Overview of HiFiAvatar")],
+))
 def test_figures_come_with_captions_webp_png_and_thumbnails_and_only_the_lead_is_preselected(
-    topic, fake_arxiv, settings
+    topic, fake_arxiv, settings, pdf, places, second_caption
 ):
-    paper = make_paper(topic, fake_arxiv, "avatar_hifiavatar_ieee_tmm_draft_anonymized.pdf")
+    paper = make_paper(topic, fake_arxiv, pdf)
     pipeline.process_paper(paper.pk)
     figures = list(paper.figures.all())
-    assert [(f.label, f.page) for f in figures] == [("Figure 1", 2), ("Figure 2", 4), ("Figure 3", 5), ("Figure 4", 8)]
-    assert figures[1].caption.startswith("Fig. 2. Overview of HiFiAvatar")
-    assert [f.kept for f in figures] == [True, False, False, False], "the teaser is pre-selected, the rest wait"
-    from PIL import Image
-
+    assert [(f.label, f.page) for f in figures] == places
+    assert figures[1].caption.startswith(second_caption)
+    assert [f.kept for f in figures] == [True] + [False] * (len(places) - 1), "the teaser is pre-selected"
     for figure in figures:
         webp, png = Image.open(settings.MEDIA_ROOT / figure.image), Image.open(settings.MEDIA_ROOT / figure.fallback)
         assert (webp.format, png.format) == ("WEBP", "PNG")
@@ -207,8 +213,6 @@ def test_an_unreachable_pdf_host_is_retried_not_failed(topic, fake_arxiv):
 
 
 def test_an_encrypted_pdf_fails_at_extraction(topic, fake_arxiv, tmp_path):
-    import pymupdf
-
     paper = make_paper(topic, fake_arxiv, SAMPLE)
     with pymupdf.open(sample_pdf(1)) as doc:
         fake_arxiv.pdfs["/pdf/2401.00001v1"] = doc.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256,

@@ -4,7 +4,9 @@ import pytest
 from django_q.models import Schedule
 
 from papers import schedules, tasks
-from papers.models import Topic
+from papers.models import Paper, Topic
+
+from .factories import SAMPLES
 
 
 def test_a_new_topic_gets_a_daily_schedule_that_starts_a_day_later(topic):
@@ -30,20 +32,14 @@ def test_an_inactive_or_deleted_topic_has_no_schedule(topic):
     assert not Schedule.objects.filter(func="papers.tasks.fetch_topic").exists()
 
 
-@pytest.mark.corpus
 def test_the_scheduled_task_fetches_only_active_topics(topic, fake_arxiv):
-    from .conftest import shared_file
-
-    fake_arxiv.reply(shared_file("arxiv", "new_two_authors_two_categories.xml"))
-    assert tasks.fetch_topic(topic.pk) == "ok: 1 found, 1 new, 0 new versions"
+    fake_arxiv.reply(SAMPLES / "arxiv" / "avatars.xml")
+    assert tasks.fetch_topic(topic.pk) == "ok: 6 found, 6 new, 0 new versions"
     Topic.objects.filter(pk=topic.pk).update(active=False)
     assert tasks.fetch_topic(topic.pk) is None
 
 
 def test_resume_papers_queues_papers_with_work_and_no_live_claim(topic, fake_arxiv, broker):
-    
-    from papers.models import Paper
-
     Paper.objects.create(arxiv_id="1", title="a", abs_url="https://arxiv.org/abs/1", pdf_url="https://x/1")
     Paper.objects.create(arxiv_id="2", title="b", abs_url="https://arxiv.org/abs/2", pdf_url="https://x/2",
                          stage=Paper.Stage.DRAFTED)
