@@ -24,6 +24,7 @@ HEADINGS = json.loads((DATA / "headings.json").read_text())
 TRUTH_TEXT_PDFS = [name for name, heads in HEADINGS.items() if not name.startswith("_") and heads]
 IN_CI = os.environ.get("CI") == "true"
 ON_POSTGRES = "DATABASE_URL" in os.environ
+ON_REDIS = bool(os.environ.get("REDIS_URL"))
 CORPUS_ABSENT = "corpus layer: ../shared/samples is absent (a user's clone); CI always runs it"
 # The one kind of skip CI accepts: a test for the other database, which CI's other pass runs.
 DATABASE_SKIP = "database:"
@@ -41,8 +42,9 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if "broker" in getattr(item, "fixturenames", ()):
-            # One django-q2 broker (Redis in CI's second pass) for all: its tests share one xdist worker.
+        if ON_REDIS and "broker" in getattr(item, "fixturenames", ()):
+            # One Redis broker for all test workers: its tests share one. (The ORM broker is in each worker's
+            # own test database.)
             item.add_marker(pytest.mark.xdist_group("broker"))
         if "corpus" in item.keywords and not SHARED.exists():
             item.add_marker(pytest.mark.skip(reason=CORPUS_ABSENT))
