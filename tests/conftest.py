@@ -40,7 +40,13 @@ def pytest_configure(config):
         raise pytest.UsageError(f"CI=true and {SHARED} is absent: CI must run the corpus layer")
 
 
+# Tests that run the project's processes or a browser take seconds each: started first, they do not leave one
+# test worker running them alone at the end.
+LONG_RUNNING_FIXTURES = {"project", "browser", "live_server"}
+
+
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: not LONG_RUNNING_FIXTURES & set(getattr(item, "fixturenames", ())))
     for item in items:
         if ON_REDIS and "broker" in getattr(item, "fixturenames", ()):
             # One Redis broker for all test workers: its tests share one. (The ORM broker is in each worker's

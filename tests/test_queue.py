@@ -181,14 +181,14 @@ def tasks_run_by(log_text):
     return len(re.findall(r"processing '?\[?paper-\d+", log_text))
 
 
-def test_two_clusters_on_one_redis_broker_share_fifty_papers_and_do_none_twice(project, redis_url):
+def test_two_clusters_on_one_redis_broker_share_thirty_papers_and_do_none_twice(project, redis_url):
     project.env.update(REDIS_URL=redis_url, SLOW_SUMMARIZER_SECONDS="0.2")
-    project.queue_papers(50)
+    project.queue_papers(30)
     first, second = project.start_cluster(), project.start_cluster()
-    project.wait_until_drafted(50)
-    project.assert_every_paper_done_once(50)
+    project.wait_until_drafted(30)
+    project.assert_every_paper_done_once(30)
     starts = project.summarizer_log.read_text().splitlines()
-    assert len(starts) == len(set(starts)) == 50, "each paper summarized once"
+    assert len(starts) == len(set(starts)) == 30, "each paper summarized once"
     assert "database is locked" not in project.log_of()
     assert tasks_run_by(project.log_of(first)) > 0 and tasks_run_by(project.log_of(second)) > 0, \
         "both clusters took tasks from the broker"
@@ -199,7 +199,7 @@ def test_sqlite_with_two_workers_and_the_web_server_under_load_is_never_locked(p
     project.env.update(SLOW_SUMMARIZER_SECONDS="0")
     project.manage("shell", "-c", "from django.contrib.auth.models import User; "
                    "User.objects.create_superuser('editor', 'e@example.org', 'correct horse')")
-    project.queue_papers(50, enqueue_times=1)
+    project.queue_papers(30, enqueue_times=1)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     project.start(str(Path(sys.executable).with_name("gunicorn")), "digest.wsgi", "-w", "2", "-b",
@@ -236,7 +236,7 @@ def test_sqlite_with_two_workers_and_the_web_server_under_load_is_never_locked(p
     for client in clients:
         client.start()
     try:
-        project.wait_until_drafted(50)
+        project.wait_until_drafted(30)
         wait_for(lambda: rounds.count("reader") >= 3 and "editor" in rounds, 300, "every client to finish a round")
     finally:
         stop.set()
@@ -246,7 +246,7 @@ def test_sqlite_with_two_workers_and_the_web_server_under_load_is_never_locked(p
     assert "database is locked" not in project.log_of()
     assert set(statuses) == {200}, {s: statuses.count(s) for s in set(statuses)}
     assert logins and all(logins), "each login wrote its session and last_login"
-    project.assert_every_paper_done_once(50)
+    project.assert_every_paper_done_once(30)
 
 
 def port_open(port):
