@@ -6,19 +6,21 @@ figures); the review page's buttons are papers/editorial/review_actions.py.
 """
 
 from collections import Counter
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import licences, lifecycle
+from . import licences, lifecycle, pipeline
 from .auth import ThrottledAdminAuthenticationForm
 from .editorial import flags, review, review_actions
 from .editorial.diffing import diff_html, highlight_flags
@@ -67,11 +69,18 @@ class FlagFilter(admin.SimpleListFilter):
 
 
 class ReviewFilter(admin.SimpleListFilter):
+    """The queue opens on what needs review (PaperAdmin.changelist_view); "All papers" shows the rest too."""
+
     title = "review"
     parameter_name = "review"
 
     def lookups(self, request, model_admin):
-        return [("queue", "Needs review"), ("ready", "Approved, ready to publish")]
+        return [("queue", "Needs review"), ("ready", "Approved, ready to publish"), ("all", "All papers")]
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {"selected": self.value() == lookup, "display": title,
+                   "query_string": changelist.get_query_string({self.parameter_name: lookup})}
 
     def queryset(self, request, queryset):
         if self.value() == "queue":
@@ -160,8 +169,8 @@ class EventInline(admin.TabularInline):
 
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
-    list_display = ["arxiv_id", "review_link", "status", "stage", "flag_score", "flag_codes", "edited", "backend",
-                    "attempts", "review_at"]
+    list_display = ["arxiv_id", "review_link", "topic_names", "status", "approved", "flag_score", "flag_codes",
+                    "edited", "backend", "review_at"]
     list_filter = [ReviewFilter, "status", "stage", WaitingFilter, "topics", FlagFilter, BackendFilter, ("review_at", admin.DateFieldListFilter),
                    "language", LicenceFilter]
     search_fields = ["arxiv_id", "title", "authors"]
@@ -187,8 +196,9 @@ class PaperAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         current = Section.objects.filter(paper=OuterRef("pk"), is_current=True).order_by()
         return super().get_queryset(request).prefetch_related(
-            models.Prefetch("sections", queryset=Section.objects.filter(is_current=True).only("paper", "flags"),
-                            to_attr="current_sections")
+            models.Prefetch("sections", queryset=Section.objects.filter(is_current=True).only("paper", "flags", "status"),
+                            to_attr="current_sections"),
+            models.Prefetch("topics", queryset=Topic.objects.only("name")),
         ).annotate(
             edited_chars=Subquery(current.values("paper").annotate(total=Sum("edit_distance")).values("total")),
             backend_name=Subquery(
@@ -220,6 +230,17 @@ class PaperAdmin(admin.ModelAdmin):
         codes.update(f["code"] for section in paper.current_sections for f in section.flags)
         return ", ".join(sorted(flags.label(code) for code in codes))
 
+    @admin.display(description="Topic")
+    def topic_names(self, paper):
+        return ", ".join(topic.name for topic in paper.topics.all())
+
+    @admin.display(description="Approved")
+    def approved(self, paper):
+        sections = paper.current_sections
+        if not sections:
+            return "—"
+        return f"{sum(s.status == Section.Status.APPROVED for s in sections)}/{len(sections)}"
+
     @admin.display(description="Edited (chars)", ordering="edited_chars")
     def edited(self, paper):
         return paper.edited_chars or 0
@@ -229,6 +250,8 @@ class PaperAdmin(admin.ModelAdmin):
         return paper.backend_name or "—"
 
     def changelist_view(self, request, extra_context=None):
+        if request.method == "GET" and not request.GET:
+            return redirect(f"{request.path}?review=queue")
         counts = Counter()
         for status, stage, n in Paper.objects.order_by().values_list("status", "stage").annotate(n=Count("pk")):
             counts["status", status] += n
@@ -287,6 +310,7 @@ class PaperAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path("<int:pk>/review/", self.admin_site.admin_view(self.review_view), name="papers_paper_review"),
+            path("<int:pk>/pdf/", self.admin_site.admin_view(self.pdf_view), name="papers_paper_pdf"),
             path("report/", self.admin_site.admin_view(self.report_view), name="papers_paper_report"),
         ] + super().get_urls()
 
@@ -298,16 +322,31 @@ class PaperAdmin(admin.ModelAdmin):
         if request.method == "POST":
             try:
                 messages.success(request, review_actions.handle(request, paper))
-                if request.POST.get("action") == "approve_all_next":
+                action, target = review_actions.parse(request)
+                if action in review_actions.NEXT_PAPER:
                     return self.next_in_queue(request, paper)
-                return redirect("admin:papers_paper_review", pk=paper.pk)
+                # Back where the editor was: the section's box, or the paper's buttons.
+                kind = Section.objects.filter(pk=target).values_list("kind", flat=True).first() if target else None
+                url = reverse("admin:papers_paper_review", args=[paper.pk])
+                return redirect(f"{url}#{f'section-{kind}' if kind else 'paper-actions'}")
             except review.Conflict as exc:
-                messages.error(request, str(exc))
+                messages.error(request, f"{paper.arxiv_id}: {exc}")
                 conflict = exc
             except lifecycle.TransitionError as exc:
-                messages.error(request, str(exc))
+                messages.error(request, f"{paper.arxiv_id}: {exc}")
+            paper.refresh_from_db()
         return TemplateResponse(request, "admin/papers/paper/review.html",
                                 self.review_context(request, paper, conflict))
+
+    def pdf_view(self, request, pk):
+        """The paper's PDF from our storage, for staff only: the evidence beside the text, offline too."""
+        if not request.user.has_perm(REVIEW_PERM):
+            raise PermissionDenied
+        paper = get_object_or_404(Paper, pk=pk)
+        path = Path(settings.MEDIA_ROOT) / pipeline.pdf_relpath(paper.arxiv_id, paper.version)
+        if not path.exists():
+            raise Http404("This paper's PDF has not been downloaded.")
+        return FileResponse(path.open("rb"), content_type="application/pdf", filename=f"{paper.versioned_id}.pdf")
 
     def next_in_queue(self, request, paper):
         following = Paper.objects.review_queue().exclude(pk=paper.pk).first()
@@ -317,16 +356,28 @@ class PaperAdmin(admin.ModelAdmin):
         return redirect("admin:papers_paper_changelist")
 
     def review_context(self, request, paper, conflict):
+        # After a refused action the page shows what was typed, not what is stored.
+        typed = request.POST if request.method == "POST" else {}
         sections = []
         for section in review.current_sections(paper).select_related("generation", "reviewer"):
+            submitted = typed.get(f"body_{section.pk}")
             sections.append({
                 "section": section,
-                "generated_html": highlight_flags(section.generated, section.flags),
+                "text": submitted if submitted is not None else section.body,
+                "flagged_html": highlight_flags(section.body, section.flags),
                 "diff_html": diff_html(section.generated, section.body),
                 "preview_html": render_markdown(section.body),
                 "conflict": conflict if conflict and conflict.section.pk == section.pk else None,
+                "pdf_page": review.source_page(section.sources),
             })
         revisions = SectionRevision.objects.filter(section__paper=paper).select_related("section", "user")
+        history = [
+            {"when": r.created_at, "who": r.user, "what": f"{r.section.get_kind_display()} {r.action}", "revision": r}
+            for r in revisions.order_by("-created_at", "-pk")[:100]
+        ] + [
+            {"when": e.created_at, "who": e.user, "what": f"{e.step} {e.outcome}", "detail": e.message}
+            for e in paper.events.select_related("user").order_by("-created_at", "-pk")[:100]
+        ]
         return {
             **self.admin_site.each_context(request),
             "title": f"Review: {paper.title}",
@@ -336,8 +387,8 @@ class PaperAdmin(admin.ModelAdmin):
             "figures": paper.figures.filter(paper_version=paper.version).order_by("order"),
             "waiting": [{"what": what, "diff_html": diff_html(public, waiting)}
                         for what, public, waiting in review.waiting_changes(paper)],
-            "events": paper.events.select_related("user").order_by("-created_at", "-pk")[:100],
-            "revisions": revisions.order_by("-created_at", "-pk")[:100],
+            "history": sorted(history, key=lambda row: row["when"], reverse=True)[:100],
+            "has_pdf": (Path(settings.MEDIA_ROOT) / pipeline.pdf_relpath(paper.arxiv_id, paper.version)).exists(),
             "can_publish": request.user.has_perm(PUBLISH_PERM),
             "licence_name": licences.short_name(paper.license),
             "all_approved": not lifecycle.unapproved(paper).exists(),

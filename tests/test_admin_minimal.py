@@ -27,7 +27,7 @@ def paper(topic, fake_arxiv):
     return paper
 
 
-@pytest.mark.parametrize("query", ["", "?stage__exact=drafted", "?status__exact=unpublished", "?flag=no_text", "?flag=any", "?q=scanned"])
+@pytest.mark.parametrize("query", ["?review=queue", "?review=all", "?stage__exact=drafted", "?status__exact=unpublished", "?flag=no_text", "?flag=any", "?q=scanned"])
 def test_the_paper_list_filters(editor_client, paper, query):
     page = editor_client.get(f"/admin/papers/paper/{query}")
     assert page.status_code == 200

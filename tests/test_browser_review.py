@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 
+from papers import lifecycle
 from papers.models import Paper, Section
 
 from .browser import browser, needs_chromium, page  # noqa: F401
@@ -59,9 +60,9 @@ def test_editor_fixes_and_approves_publisher_publishes_reader_sees_the_fix(
     method.fill("1. The collector marks live objects.\n2. It compacts the heap in two passes.")
     shots(page, "2-editor-fixes-method")
     method.press("Control+Enter")
-    expect(page.locator(".messagelist")).to_contain_text("Method saved and approved.")
+    expect(page.locator(".messagelist")).to_contain_text("Method saved; Method approved.")
     page.click("button[value=approve_all]")
-    expect(page.locator(".messagelist")).to_contain_text("3 section(s) approved.")
+    expect(page.locator(".messagelist")).to_contain_text(f"{flagged.arxiv_id}: 3 section(s) approved.")
     expect(page.locator("button[value=publish]")).to_have_count(0)  # editors cannot publish
     shots(page, "3-editor-approved-all")
     page.click("#logout-form button")
@@ -81,3 +82,104 @@ def test_editor_fixes_and_approves_publisher_publishes_reader_sees_the_fix(
     assert sorted(p.name for p in SHOTS.iterdir()) == [f"{n}.png" for n in (
         "1-editor-queue", "2-editor-fixes-method", "3-editor-approved-all", "4-publisher-published",
         "5-reader-sees-the-fix")]
+
+
+# Every button of a publisher's page, pressed in turn; the ones that leave the paper come last.
+BUTTONS = ["save:method", "save_approve:summary", "regenerate:conclusion", "figures", "check_licence",
+           "figure_licence", "schedule", "approve_all", "regenerate", "approve_all_next", "approve_publish",
+           "approve_publish_next", "reject"]
+
+
+def button(page, paper, name):
+    action, _, kind = name.partition(":")
+    if kind:
+        section = Section.objects.get(paper=paper, kind=kind, is_current=True)
+        return page.locator(f'button[value="{action}:{section.pk}"]')
+    return page.locator(f'button[value="{action}"]')
+
+
+@pytest.mark.django_db(transaction=True)
+def test_text_typed_in_a_box_survives_every_button_of_the_page(
+    page, live_server, topic, fake_arxiv, django_user_model, shots
+):
+    from playwright.sync_api import expect
+
+    paper = make_reviewed_paper(topic, fake_arxiv, 1)
+    make_reviewed_paper(topic, fake_arxiv, 2)
+    user_in(django_user_model, "publisher", "Publisher")
+    log_in(page, live_server.url, "publisher")
+    review = f"{live_server.url}/admin/papers/paper/{paper.pk}/review/"
+    for n, name in enumerate(BUTTONS):
+        page.goto(review)
+        typed = f"1. Typed by the editor before pressing {name} ({n})."
+        page.locator("#section-method textarea").fill(typed)
+        page.locator("input[name=reason]").fill("a duplicate")
+        page.locator("input[name=publish_at]").fill("2099-01-01T10:00")
+        button(page, paper, name).click()
+        page.wait_for_load_state()
+        expect(page.locator(".messagelist")).to_be_visible()
+        method = Section.objects.get(paper=paper, kind="method", is_current=True)
+        assert method.body == typed, f"{name} lost the typed text"
+    shots(page, "typed-text-after-every-button")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_typed_text_comes_back_after_a_reload(page, live_server, topic, fake_arxiv, django_user_model, shots):
+    from playwright.sync_api import expect
+
+    paper = make_reviewed_paper(topic, fake_arxiv, 1)
+    user_in(django_user_model, "editor", "Editor")
+    log_in(page, live_server.url, "editor")
+    page.goto(f"{live_server.url}/admin/papers/paper/{paper.pk}/review/")
+    page.locator("#section-summary textarea").fill("Typed, then the tab crashed.")
+    page.on("dialog", lambda dialog: dialog.accept())  # the "leave the page?" warning
+    page.reload()
+    expect(page.locator("#section-summary textarea")).to_have_value("Typed, then the tab crashed.")
+    expect(page.locator("#restored")).to_be_visible()
+    shots(page, "restored-after-reload")
+    page.click(f'button[value="save:{Section.objects.get(paper=paper, kind="summary", is_current=True).pk}"]')
+    expect(page.locator(".messagelist")).to_contain_text("One-line summary saved")
+    page.reload()
+    expect(page.locator("#restored")).to_be_hidden()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_editor_and_a_publisher_clear_the_queue_with_the_keyboard(
+    page, live_server, topic, fake_arxiv, django_user_model, shots
+):
+    from playwright.sync_api import expect
+
+    papers = [make_reviewed_paper(topic, fake_arxiv, n, pdf=SCANNED if n == 1 else "text") for n in (1, 2, 3)]
+    user_in(django_user_model, "editor", "Editor")
+    user_in(django_user_model, "publisher", "Publisher")
+    log_in(page, live_server.url, "editor")
+    loads = []
+    page.on("load", lambda p: loads.append(p.url))
+    page.goto(f"{live_server.url}/admin/papers/paper/{papers[0].pk}/review/")
+    page.keyboard.press("?")
+    expect(page.locator("#shortcuts-help")).to_be_visible()
+    shots(page, "shortcuts")
+    page.keyboard.press("Escape")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    expect(page.locator("#section-key_takeaways textarea")).to_be_focused()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("- The collector compacts the heap in two passes.")
+    page.keyboard.press("Escape")
+    for _ in papers:
+        page.keyboard.press("Shift+A")  # approve all and next
+        page.wait_for_load_state()
+    expect(page.locator("#result_list")).to_be_visible()  # the queue is empty: back to the list
+    assert all(not lifecycle.unapproved(p).exists() for p in papers)
+    assert Section.objects.get(paper=papers[0], kind="key_takeaways", is_current=True).body == (
+        "- The collector compacts the heap in two passes.")
+    assert len(loads) <= 2 * len(papers) + 1, loads
+    page.click("#logout-form button")
+
+    log_in(page, live_server.url, "publisher")
+    page.goto(f"{live_server.url}/admin/papers/paper/?review=ready")
+    page.goto(f"{live_server.url}/admin/papers/paper/{papers[0].pk}/review/")
+    for _ in papers:
+        page.keyboard.press("Shift+P")  # approve, publish and next
+        page.wait_for_load_state()
+    assert Paper.objects.published().count() == 3

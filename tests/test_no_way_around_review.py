@@ -80,7 +80,8 @@ def test_an_editors_choice_of_figures_waits_for_a_publisher(client, topic, publi
     assert (lead.public, other.public) == (True, False)
     client.force_login(editor)
     response = client.post(f"/admin/papers/paper/{paper.pk}/review/",
-                           {"action": "figures", "kept": [other.pk], f"order_{lead.pk}": 2, f"order_{other.pk}": 1})
+                           {"action": "figures", "figures_shown": "1", "kept": [other.pk], f"order_{lead.pk}": 2,
+                            f"order_{other.pk}": 1})
     assert response.status_code == 302
 
     pages = what_readers_get(paper, topic)

@@ -4,8 +4,10 @@ import re
 
 import pytest
 
+from papers.editorial import review
 from papers.models import Paper
 
+from .factories import paper_in_review, publish, user_in
 from .site_fixtures import SECRET_MARKERS, public_urls, site  # noqa: F401
 
 
@@ -50,8 +52,9 @@ def test_the_paper_page_has_links_bibtex_provenance_and_related_papers(client, s
     page = get(client, avatar.get_absolute_url())
     assert "@misc{" in page and f"eprint = {{{avatar.arxiv_id}}}" in page
     assert "author = {Ada Lovelace and Alan Turing}" in page
-    assert re.search(r"Summarized by textrank on \d{4}-\d\d-\d\d \(sentences quoted from the paper\), reviewed by an "
+    assert re.search(r"Written by textrank on \d{4}-\d\d-\d\d \(sentences quoted from the paper\), reviewed by an "
                      r"editor on \d{4}-\d\d-\d\d", page)
+    assert "edited by an editor" not in page
     assert "Related papers" in page and site["belle"].title in page
     assert 'lang="en"' in page
 
@@ -88,3 +91,14 @@ def test_static_files_are_served_by_the_app(client, db):
                                  "/paper/0000.00000/"])
 def test_unknown_things_are_404(client, site, url):
     assert client.get(url).status_code == 404
+
+
+def test_the_credit_says_an_editor_edited_what_readers_get(client, topic, django_user_model):
+    user = user_in(django_user_model, "publisher", "Publisher")
+    paper = paper_in_review(topic)
+    for section in paper.sections.filter(is_current=True):
+        review.edit_section(section.pk, f"The editor's own {section.kind}.", section.version, user)
+    paper = publish(paper, user)
+    page = get(client, paper.get_absolute_url())
+    assert re.search(r"Written by textrank on [\d-]+, edited by an editor, reviewed by an editor", page), \
+        "rewritten sections are no longer sentences quoted from the paper"

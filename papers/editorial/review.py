@@ -24,6 +24,7 @@ from rapidfuzz.distance import Levenshtein
 from .. import lifecycle, queue
 from ..ingest import oai
 from ..models import Figure, Generation, Paper, Publication, Section, SectionRevision
+from . import quality
 
 
 class ReviewError(lifecycle.TransitionError):
@@ -44,6 +45,18 @@ def current_sections(paper):
     return Section.objects.filter(paper=paper, is_current=True).order_by("order")
 
 
+PAGE_RE = re.compile(r"\(pp?\. (\d+)")
+
+
+def source_page(sources):
+    """The first PDF page a section was written from ("3 Method (pp. 3–6)" -> 3), or None."""
+    for source in sources or []:
+        match = PAGE_RE.search(source)
+        if match:
+            return int(match.group(1))
+    return None
+
+
 def edit_distance(generated, body):
     return Levenshtein.distance(generated, body)
 
@@ -56,7 +69,7 @@ def edit_section(section_id, body, version, user):
     # Control characters are not text (and PostgreSQL cannot store NUL).
     body = CONTROL_RE.sub("", body.replace("\r\n", "\n"))
     with transaction.atomic():
-        section = Section.objects.select_related("paper").get(pk=section_id)
+        section = Section.objects.select_related("paper", "generation").get(pk=section_id)
         if not section.is_current:
             raise ReviewError("This section was replaced by a newer draft; edit the current one.")
         if section.version != int(version):
@@ -64,9 +77,12 @@ def edit_section(section_id, body, version, user):
         if body == section.body:
             return section
         was_approved = section.status == Section.Status.APPROVED
+        # The checks follow the text: a fixed runaway paragraph loses its flag, the spans match the new text.
+        found = quality.check_section(section.kind, body, quality.context_for(section.paper, section.generation))
         updated = Section.objects.filter(pk=section.pk, version=section.version).update(
-            body=body, version=F("version") + 1, status=Section.Status.DRAFT,
-            edit_distance=edit_distance(section.generated, body), updated_at=timezone.now(),
+            body=body, version=F("version") + 1, status=Section.Status.DRAFT, flags=found,
+            flag_score=quality.score(found), edit_distance=edit_distance(section.generated, body),
+            updated_at=timezone.now(),
         )
         if not updated:  # a concurrent save slipped in between the read and the write
             raise Conflict(Section.objects.get(pk=section.pk), body)
@@ -74,6 +90,7 @@ def edit_section(section_id, body, version, user):
         if was_approved:
             SectionRevision.objects.create(section=section, user=user, action="withdrawn",
                                            before="approved", after="draft")
+        lifecycle.refresh_flag_score(section.paper)
         lifecycle.back_to_review(section.paper, user, f"{section.get_kind_display()} edited")
     section.refresh_from_db()
     return section

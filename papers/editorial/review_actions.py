@@ -1,7 +1,8 @@
 """The review page's buttons: one small handler per action, each reading a Django form.
 
-A handler calls papers.review (sections, figures) or papers.lifecycle (the paper's status) and
-returns the message for the editor; handle() checks the permission an action needs first.
+The page is one form, so every button sends everything typed on it; handle() checks the permission an
+action needs, saves that text (save_typed) and then runs the handler, which calls papers.review (sections,
+figures) or papers.lifecycle (the paper's status) and returns what it did, for the editor's message.
 """
 
 from django import forms
@@ -9,22 +10,31 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from .. import licences, lifecycle
-from ..models import Figure, Section
+from ..models import Figure, Paper, Section
 from . import review
 
 PUBLISH_PERM = "papers.publish_paper"
 
 
-class SectionForm(forms.Form):
-    """A section of this paper, with the version the editor's text was made from."""
-
-    section = forms.ModelChoiceField(queryset=Section.objects.none())
-    version = forms.IntegerField(required=False)
-    body = forms.CharField(required=False, strip=False)
+class TypedForm(forms.Form):
+    """What the page holds: every current section's text (body_<id>) with the version it was made from
+    (version_<id>), and, where the page shows figures, which are ticked and their positions."""
 
     def __init__(self, paper, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["section"].queryset = Section.objects.filter(paper=paper)
+        self.sections = list(review.current_sections(paper))
+        for section in self.sections:
+            self.fields[f"body_{section.pk}"] = forms.CharField(required=False, strip=False)
+            self.fields[f"version_{section.pk}"] = forms.IntegerField(required=False)
+
+    def typed(self):
+        """(section, text, version) for each section whose box was on the page."""
+        for section in self.sections:
+            if f"body_{section.pk}" in self.data:
+                version = self.cleaned_data[f"version_{section.pk}"]
+                if version is None:
+                    raise review.ReviewError("The form lacks a section's version; reload the page.")
+                yield section, self.cleaned_data[f"body_{section.pk}"], version
 
 
 class RejectForm(forms.Form):
@@ -64,88 +74,102 @@ def valid(form):
     return form.cleaned_data
 
 
-def save(request, paper, approve=False):
-    data = valid(SectionForm(paper, request.POST))
-    if data["version"] is None:
-        raise review.ReviewError("The form lacks the section's version; reload the page.")
-    section = review.edit_section(data["section"].pk, data["body"], data["version"], request.user)
-    if approve:
-        review.approve_section(section.pk, request.user, version=section.version)
-    return f"{paper.arxiv_id}: {section.get_kind_display()} saved" + (" and approved." if approve else ".")
+def save_typed(request, paper):
+    """Save what is typed in every box, and the ticked figures, before any button does its work: no button
+    loses them, and Approve approves the text in the box. A stale box raises Conflict with both texts."""
+    saved = []
+    typed = TypedForm(paper, request.POST)
+    valid(typed)
+    for section, text, version in typed.typed():
+        edited = review.edit_section(section.pk, text, version, request.user)
+        if edited.version != version:
+            saved.append(edited.get_kind_display())
+    if "figures_shown" in request.POST:
+        form = FiguresForm(paper, request.POST)
+        kept = {f.pk for f in valid(form)["kept"]}
+        order = form.order()
+        if any((f.pk in kept) != f.kept or order.get(f.pk, f.order) != f.order for f in form.figures):
+            review.set_figures(paper, kept, order, request.user)
+            saved.append("figures")
+    return saved
 
 
-def save_approve(request, paper):
-    return save(request, paper, approve=True)
+def target_section(paper, target):
+    section = Section.objects.filter(paper=paper, pk=target if target.isdigit() else None, is_current=True).first()
+    if section is None:
+        raise review.ReviewError("That section was replaced by a newer draft; reload the page.")
+    return section
 
 
-def approve(request, paper):
-    data = valid(SectionForm(paper, request.POST))
-    section = review.approve_section(data["section"].pk, request.user, version=data["version"])
-    return f"{paper.arxiv_id}: {section.get_kind_display()} approved."
+def save(request, paper, target):
+    return ""
 
 
-def approve_all(request, paper):
-    return f"{paper.arxiv_id}: {review.approve_all(paper, request.user)} section(s) approved."
+def save_approve(request, paper, target):
+    section = review.approve_section(target_section(paper, target).pk, request.user)
+    return f"{section.get_kind_display()} approved"
 
 
-def regenerate(request, paper):
-    kind = None
-    if request.POST.get("section"):
-        # Text typed in the box is saved first: the regeneration must not lose it.
-        data = valid(SectionForm(paper, request.POST))
-        kind = review.edit_section(data["section"].pk, data["body"], data["version"], request.user).kind
+def approve_all(request, paper, target=""):
+    return f"{review.approve_all(paper, request.user)} section(s) approved"
+
+
+def regenerate(request, paper, target=""):
+    kind = target_section(paper, target).kind if target else None
     review.request_regeneration(paper, request.user, kind)
-    return f"{paper.arxiv_id}: regeneration queued; a new draft will appear beside the current text."
+    return "regeneration queued; a new draft will appear beside the current text"
 
 
-def reject(request, paper):
-    lifecycle.reject(paper, valid(RejectForm(request.POST))["reason"], request.user)
-    return f"{paper.arxiv_id}: rejected."
-
-
-def publish(request, paper):
+def approve_publish(request, paper, target=""):
+    approved = review.approve_all(paper, request.user)
     lifecycle.publish(paper, request.user)
-    return f"{paper.arxiv_id}: published."
+    return f"{approved} section(s) approved and published" if approved else "published"
 
 
-def unpublish(request, paper):
+def reject(request, paper, target=""):
+    lifecycle.reject(paper, valid(RejectForm(request.POST))["reason"], request.user)
+    return "rejected"
+
+
+def publish(request, paper, target=""):
+    lifecycle.publish(paper, request.user)
+    return "published"
+
+
+def unpublish(request, paper, target=""):
     lifecycle.unpublish(paper, request.user)
-    return f"{paper.arxiv_id}: taken off the public site."
+    return "taken off the public site"
 
 
-def schedule(request, paper):
+def schedule(request, paper, target=""):
     when = valid(ScheduleForm(request.POST))["publish_at"]
     lifecycle.schedule(paper, when, request.user)
-    return f"{paper.arxiv_id}: publication scheduled for {timezone.localtime(when):%Y-%m-%d %H:%M}."
+    return f"publication scheduled for {timezone.localtime(when):%Y-%m-%d %H:%M}"
 
 
-def figures(request, paper):
-    form = FiguresForm(paper, request.POST)
-    data = valid(form)
-    review.set_figures(paper, {f.pk for f in data["kept"]}, form.order(), request.user)
-    return f"{paper.arxiv_id}: figures saved; readers get them when the paper is published again."
+def figures(request, paper, target=""):
+    return "readers get the figures when the paper is published again" if paper.published_at else ""
 
 
-def figure_licence(request, paper):
+def figure_licence(request, paper, target=""):
     lifecycle.override_figure_licence(paper, valid(OverrideForm(request.POST))["override_reason"], request.user)
-    return f"{paper.arxiv_id}: figure licence override saved."
+    return "figure licence override saved"
 
 
-def check_licence(request, paper):
+def check_licence(request, paper, target=""):
     licence = review.check_licence_again(paper, request.user)
-    return f"{paper.arxiv_id}: licence {licences.short_name(licence)}."
+    return f"licence {licences.short_name(licence)}"
 
 
-def new_version(request, paper):
+def new_version(request, paper, target=""):
     lifecycle.take_new_version(paper, request.user)
-    return f"{paper.arxiv_id}: the new version is queued; readers keep the published text meanwhile."
+    return "the new version is queued; readers keep the published text meanwhile"
 
 
-# action -> (handler, needs the publish permission)
+# action -> (handler, needs the publish permission). Section buttons send "<action>:<section id>".
 ACTIONS = {
     "save": (save, False),
     "save_approve": (save_approve, False),
-    "approve": (approve, False),
     "approve_all": (approve_all, False),
     "approve_all_next": (approve_all, False),
     "regenerate": (regenerate, False),
@@ -154,21 +178,32 @@ ACTIONS = {
     "new_version": (new_version, False),
     "figures": (figures, False),
     "publish": (publish, True),
+    "approve_publish": (approve_publish, True),
+    "approve_publish_next": (approve_publish, True),
     "unpublish": (unpublish, True),
     "schedule": (schedule, True),
     "figure_licence": (figure_licence, True),
 }
+NEXT_PAPER = {"approve_all_next", "approve_publish_next"}
+
+
+def parse(request):
+    """(action, section id or "") from the pressed button."""
+    action, _, target = request.POST.get("action", "").partition(":")
+    if action not in ACTIONS:
+        raise review.ReviewError(f"Unknown action {action!r}.")
+    return action, target
 
 
 def handle(request, paper):
-    """Run the action the button named; returns the message for the editor."""
-    action = request.POST.get("action", "")
-    if action not in ACTIONS:
-        raise review.ReviewError(f"Unknown action {action!r}.")
+    """Save what the page holds, then run the action the button named; returns the message for the
+    editor, which names the paper."""
+    action, target = parse(request)
     handler, needs_publish = ACTIONS[action]
     if needs_publish and not request.user.has_perm(PUBLISH_PERM):
         raise PermissionDenied
-    section = request.POST.get("section")
-    if section and not Section.objects.filter(pk=section if section.isdigit() else None, paper=paper).exists():
-        raise PermissionDenied  # another paper's section, through this paper's page
-    return handler(request, paper)
+    # Saved first and on its own: a refused action (publishing too early, say) keeps the text.
+    saved = save_typed(request, paper)
+    done = handler(request, Paper.objects.get(pk=paper.pk), target)
+    parts = ([f"{', '.join(saved)} saved"] if saved else []) + ([done] if done else [])
+    return f"{paper.arxiv_id}: {'; '.join(parts) or 'nothing changed'}."

@@ -95,13 +95,20 @@ def day_digest(request, slug, day):
 def paper_detail(request, arxiv_id):
     paper = get_object_or_404(Paper.objects.published().with_public_parts().prefetch_related("topics"), arxiv_id=arxiv_id)
     sections = paper.public_sections
-    generations = {s.generation for s in sections}
     reviewed = max((s.reviewed_at for s in sections if s.reviewed_at), default=None)
+    # The credit says who wrote what readers get: a section an editor rewrote is no longer the summarizer's
+    # quotation, and the credit says it was edited.
+    credits = []
+    for generation in sorted({s.generation for s in sections}, key=lambda g: g.created_at):
+        own = [s for s in sections if s.generation_id == generation.pk]
+        credits.append({"generation": generation,
+                        "quoted": generation.backend == "extractive" and any(s.published_body == s.generated for s in own)})
     return render(request, "papers/paper.html", {
         "paper": paper,
         "sections": sections,
         "figures": paper.public_figures,
-        "generations": sorted(generations, key=lambda g: g.created_at),
+        "credits": credits,
+        "edited": any(s.published_body != s.generated for s in sections),
         "reviewed_at": reviewed,
         "bibtex": bibtex(paper),
         "related": related_papers(paper),
