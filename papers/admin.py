@@ -22,15 +22,14 @@ from django.utils.html import format_html
 
 from . import licences, lifecycle, pipeline
 from .auth import ThrottledAdminAuthenticationForm
-from .editorial import flags, review, review_actions
+from .editorial import flags, review, review_actions, roles
 from .editorial.diffing import diff_html, highlight_flags
 from .models import FetchRun, Figure, Generation, Paper, PaperEvent, Section, SectionRevision, ServiceAlert, Topic
 from .public.rendering import render_markdown
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
-PUBLISH_PERM = review_actions.PUBLISH_PERM
-REVIEW_PERM = "papers.change_section"
+PUBLISH_PERM, REVIEW_PERM = roles.PUBLISH_PERM, roles.REVIEW_PERM
 
 
 @admin.register(Topic)
@@ -324,7 +323,7 @@ class PaperAdmin(admin.ModelAdmin):
                 messages.success(request, review_actions.handle(request, paper))
                 action, target = review_actions.parse(request)
                 if action in review_actions.NEXT_PAPER:
-                    return self.next_in_queue(request, paper)
+                    return self.next_in_queue(request, paper, publishing=action == "approve_publish_next")
                 # Back where the editor was: the section's box, or the paper's buttons.
                 kind = Section.objects.filter(pk=target).values_list("kind", flat=True).first() if target else None
                 url = reverse("admin:papers_paper_review", args=[paper.pk])
@@ -348,8 +347,10 @@ class PaperAdmin(admin.ModelAdmin):
             raise Http404("This paper's PDF has not been downloaded.")
         return FileResponse(path.open("rb"), content_type="application/pdf", filename=f"{paper.versioned_id}.pdf")
 
-    def next_in_queue(self, request, paper):
-        following = Paper.objects.review_queue().exclude(pk=paper.pk).first()
+    def next_in_queue(self, request, paper, publishing=False):
+        """The next paper to review; a publisher publishing goes on to what waits for them first."""
+        ready = Paper.objects.ready_to_publish().exclude(pk=paper.pk).order_by("review_at", "pk")
+        following = (publishing and ready.first()) or Paper.objects.review_queue().exclude(pk=paper.pk).first()
         if following:
             return redirect("admin:papers_paper_review", pk=following.pk)
         messages.info(request, "The review queue is empty.")

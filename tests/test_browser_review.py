@@ -115,8 +115,8 @@ def test_text_typed_in_a_box_survives_every_button_of_the_page(
         page.locator("#section-method textarea").fill(typed)
         page.locator("input[name=reason]").fill("a duplicate")
         page.locator("input[name=publish_at]").fill("2099-01-01T10:00")
-        button(page, paper, name).click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            button(page, paper, name).click()
         expect(page.locator(".messagelist")).to_be_visible()
         method = Section.objects.get(paper=paper, kind="method", is_current=True)
         assert method.body == typed, f"{name} lost the typed text"
@@ -167,9 +167,9 @@ def test_an_editor_and_a_publisher_clear_the_queue_with_the_keyboard(
     page.keyboard.type("- The collector compacts the heap in two passes.")
     page.keyboard.press("Escape")
     for _ in papers:
-        page.keyboard.press("Shift+A")  # approve all and next
-        page.wait_for_load_state()
-    expect(page.locator("#result_list")).to_be_visible()  # the queue is empty: back to the list
+        with page.expect_navigation():
+            page.keyboard.press("Shift+A")  # approve all and next
+    expect(page.locator(".messagelist")).to_contain_text("The review queue is empty.")
     assert all(not lifecycle.unapproved(p).exists() for p in papers)
     assert Section.objects.get(paper=papers[0], kind="key_takeaways", is_current=True).body == (
         "- The collector compacts the heap in two passes.")
@@ -178,8 +178,35 @@ def test_an_editor_and_a_publisher_clear_the_queue_with_the_keyboard(
 
     log_in(page, live_server.url, "publisher")
     page.goto(f"{live_server.url}/admin/papers/paper/?review=ready")
+    expect(page.locator("#result_list tbody tr")).to_have_count(3)
     page.goto(f"{live_server.url}/admin/papers/paper/{papers[0].pk}/review/")
     for _ in papers:
-        page.keyboard.press("Shift+P")  # approve, publish and next
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.keyboard.press("Shift+P")  # approve, publish and next
     assert Paper.objects.published().count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("width, height", [(1366, 768), (390, 844)])
+def test_the_queue_and_the_review_page_fit_a_laptop_and_a_phone(
+    browser, live_server, topic, fake_arxiv, django_user_model, shots, width, height
+):
+    from playwright.sync_api import expect
+
+    paper = make_reviewed_paper(topic, fake_arxiv, 1, pdf=SCANNED)
+    make_reviewed_paper(topic, fake_arxiv, 2)
+    user_in(django_user_model, "publisher", "Publisher")
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        log_in(page, live_server.url, "publisher")
+        expect(page.locator("#result_list")).to_contain_text("0/4")
+        overflow = "document.documentElement.scrollWidth - window.innerWidth"
+        assert page.evaluate(overflow) <= 0, "the queue is wider than the window"
+        shots(page, f"queue-{width}")
+        page.goto(f"{live_server.url}/admin/papers/paper/{paper.pk}/review/")
+        expect(page.locator(".abstract")).to_contain_text("monocular video")
+        assert page.evaluate(overflow) <= 0, "the review page is wider than the window"
+        shots(page, f"review-{width}")
+    finally:
+        context.close()

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from .. import licences, lifecycle
 from ..models import Figure, Paper, Section
-from . import review
+from . import review, roles
 
-PUBLISH_PERM = "papers.publish_paper"
+PUBLISH_PERM = roles.PUBLISH_PERM
 
 
 class TypedForm(forms.Form):

@@ -7,6 +7,9 @@ EDITOR = [
     "view_figure", "change_figure",
 ]
 PUBLISHER = EDITOR + ["publish_paper"]
+# What a request must have to review (and see what readers may not: PDFs, drafts' figures), and to publish.
+REVIEW_PERM = "papers.change_section"
+PUBLISH_PERM = "papers.publish_paper"
 GROUPS = {"Editor": EDITOR, "Publisher": PUBLISHER}
 
 

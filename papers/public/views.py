@@ -8,16 +8,21 @@ until the next publication (papers/caching.py).
 
 import datetime
 from collections import defaultdict
+from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Prefetch, Q, prefetch_related_objects
-from django.http import Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.utils._os import safe_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 
-from ..models import Paper, Section, Topic
+from ..editorial import roles
+from ..models import Figure, Paper, Section, Topic
 from . import search as search_index
 from . import surfaces
 from .caching import cached_public
@@ -198,3 +203,21 @@ def bibtex(paper):
     ]
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
     return f"@misc{{{key},\n{body}\n}}"
+
+
+def media(request, path):
+    """A file under MEDIA_ROOT: a public figure's picture to anyone; anything else (PDFs, figures of drafts,
+    of unpublished or rejected papers, of superseded versions) only to staff who review, never to readers."""
+    public = Figure.objects.public().filter(Q(image=path) | Q(fallback=path) | Q(thumbnail=path)).exists()
+    if not public and not request.user.has_perm(roles.REVIEW_PERM):
+        raise Http404("No such file.")
+    try:
+        full = Path(safe_join(settings.MEDIA_ROOT, path))
+    except SuspiciousFileOperation as exc:
+        raise Http404("No such file.") from exc
+    if not full.is_file():
+        raise Http404("No such file.")
+    response = FileResponse(full.open("rb"))
+    response["Cache-Control"] = "public, max-age=86400" if public else "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
