@@ -241,4 +241,4 @@ def test_usage_and_cost_per_topic_and_month_and_the_alert_in_the_admin(gemini, p
     ServiceAlert.objects.create(name="gemini", message="Gemini cannot be used as configured: 401")
     client.force_login(django_user_model.objects.create_superuser("root", "r@example.org", "pw"))
     assert "0.0008" in client.get("/admin/papers/paper/report/").content.decode()
-    assert "gemini cannot summarize papers since" in client.get("/admin/papers/paper/").content.decode()
+    assert "gemini cannot summarize papers since" in client.get("/admin/papers/paper/", follow=True).content.decode()
