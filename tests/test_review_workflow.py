@@ -190,3 +190,24 @@ def test_the_queue_puts_the_worst_flags_first_then_the_oldest(topic, fake_arxiv)
     older_clean = make_reviewed_paper(topic, fake_arxiv, 3)
     Paper.objects.filter(pk=older_clean.pk).update(review_at=clean.review_at - timedelta(days=1))
     assert list(Paper.objects.review_queue()) == [scanned, older_clean, clean]
+
+
+def test_a_regeneration_that_comes_back_the_same_says_so_and_adds_no_draft(reviewed_paper, editor):
+    method = section(reviewed_paper)
+    assert drafts.regenerate(reviewed_paper.pk, "method", editor.pk)  # the extractive summarizer is deterministic
+    assert section(reviewed_paper).pk == method.pk
+    event = reviewed_paper.events.get(step="regenerate")
+    assert (event.outcome, event.message) == ("skipped", "round 1: method came back the same; kept")
+    assert not method.revisions.filter(action="replaced").exists()
+
+
+def test_a_regeneration_in_another_language_does_not_replace_the_topics(reviewed_paper, topic, editor):
+    topic.language = "zh"
+    topic.save()
+    method = section(reviewed_paper)
+    chinese = "1. 模型由运动编码器和记忆库组成，记忆库保存最近五百帧的运动编码，每个去噪步骤都通过交叉注意力读取记忆库中的信息。" * 2
+    review.edit_section(method.pk, chinese, method.version, editor)
+    drafts.regenerate(reviewed_paper.pk, None, editor.pk)
+    assert section(reviewed_paper).body == chinese, "English sentences did not replace the Chinese method"
+    message = reviewed_paper.events.get(step="regenerate").message
+    assert "method came back in another language than the topic's (zh); kept" in message

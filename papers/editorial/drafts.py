@@ -65,11 +65,34 @@ def regenerate(paper_id, kind=None, user_id=None):
     except (SummarizerError, lifecycle.Retry) as exc:
         lifecycle.log_event(paper, "regenerate", "failed", str(exc), user=user)
         return None
+    replaced, kept = [], []
     with transaction.atomic():
         for section_kind in [kind] if kind else SECTION_KINDS:
+            why = keep_current(paper, written, section_kind)
+            if why:
+                kept.append(f"{section_kind} {why}")
+                continue
             add_draft(paper, written, section_kind, user=user)
+            replaced.append(section_kind)
         lifecycle.refresh_flag_score(paper)
-        lifecycle.back_to_review(paper, user, "regenerated")
-        lifecycle.log_event(paper, "regenerate", "done", f"{kind or 'all sections'}: new draft, round {next_round}",
-                            user=user)
+        if replaced:
+            lifecycle.back_to_review(paper, user, "regenerated")
+        outcome = f"round {next_round}: " + "; ".join(
+            ([f"new draft of {', '.join(replaced)}"] if replaced else []) + kept)
+        lifecycle.log_event(paper, "regenerate", "done" if replaced else "skipped", outcome, user=user)
     return written.pk
+
+
+def keep_current(paper, written, kind):
+    """Why a regenerated section does not replace the current one, or "" if it does: the same text again is
+    not a new draft, and text in another language than the topic's does not replace the topic's language."""
+    current = Section.objects.filter(paper=paper, kind=kind, is_current=True).first()
+    text = (written.sections.get(kind) or {}).get("text", "")
+    if current is None:
+        return ""
+    if text.strip() == current.body.strip():
+        return "came back the same; kept"
+    language = generation.topic_language(paper)
+    if quality.written_in(current.body, language) and not quality.written_in(text, language):
+        return f"came back in another language than the topic's ({language}); kept"
+    return ""

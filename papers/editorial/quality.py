@@ -121,6 +121,12 @@ def is_name_list(line):
     return len(items) >= 3 and all(len(i.split()) <= 4 and i[:1].isupper() for i in items)
 
 
+def written_in(text, language):
+    """Whether text reads as the language as a whole: Chinese or, for every other language, Latin script."""
+    cjk, latin = len(CJK_RE.findall(text)), len(LATIN_RE.findall(text))
+    return cjk >= 10 and cjk >= 0.3 * latin if language == "zh" else latin >= cjk
+
+
 def check_language(kind, text, context):
     """Written in the wrong language for the topic (extractive text keeps the paper's own by design)."""
     if context.backend == "extractive" or not context.language:
