@@ -27,6 +27,7 @@ test: venv
 
 bench: venv
 	$(PY) bench/run.py
+	$(PY) bench/unsupported.py
 	$(PY) bench/site.py
 
 samples: venv

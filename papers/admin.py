@@ -22,7 +22,7 @@ from django.utils.html import format_html
 
 from . import licences, lifecycle, pipeline
 from .auth import ThrottledAdminAuthenticationForm
-from .editorial import flags, review, review_actions, roles
+from .editorial import evidence, flags, review, review_actions, roles
 from .editorial.diffing import diff_html, highlight_flags
 from .models import FetchRun, Figure, Generation, Paper, PaperEvent, Section, SectionRevision, ServiceAlert, Topic
 from .public.rendering import render_markdown
@@ -359,6 +359,7 @@ class PaperAdmin(admin.ModelAdmin):
     def review_context(self, request, paper, conflict):
         # After a refused action the page shows what was typed, not what is stored.
         typed = request.POST if request.method == "POST" else {}
+        passages = evidence.passages_of(paper.abstract, paper.extraction)
         sections = []
         for section in review.current_sections(paper).select_related("generation", "reviewer"):
             submitted = typed.get(f"body_{section.pk}")
@@ -370,6 +371,7 @@ class PaperAdmin(admin.ModelAdmin):
                 "preview_html": render_markdown(section.body),
                 "conflict": conflict if conflict and conflict.section.pk == section.pk else None,
                 "pdf_page": review.source_page(section.sources),
+                "evidence": evidence.evidence(section.body, passages),
             })
         revisions = SectionRevision.objects.filter(section__paper=paper).select_related("section", "user")
         history = [

@@ -41,6 +41,7 @@ KINDS = [
     FlagKind("leaked_markup", WARNING, "Leaked JSON or markup"),
     FlagKind("invented_authors", SERIOUS, "Invented authors"),
     FlagKind("unknown_numbers", NOTE, "Numbers not in the paper"),
+    FlagKind("unsupported", WARNING, "Not supported by the paper"),
     FlagKind("generic", SERIOUS, "Generic method text"),
 ]
 REGISTRY = {kind.code: kind for kind in KINDS}

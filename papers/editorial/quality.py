@@ -4,6 +4,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from . import evidence
 from .flags import SERIOUS, flag
 
 # Far too long for what each section is meant to be; the runaway paragraph in
@@ -187,6 +188,11 @@ def check_numbers(kind, text, context):
     return [flag("unknown_numbers", f"Numbers not found in the paper: {shown}.", unknown[0].start(), unknown[0].end())]
 
 
+def check_unsupported(kind, text, context):
+    """Sentences that no passage of the paper supports; only where the paper's own text was extracted."""
+    return evidence.unsupported(text, context.passages) if context.passages else []
+
+
 def check_generic(kind, text, context):
     """A method section that could be about any paper: research-method boilerplate, none of the paper's terms."""
     if kind != "method" or len(text) < 150 or not context.paper_text:
@@ -206,6 +212,7 @@ class Context:
     title: str = ""
     authors: list = field(default_factory=list)
     paper_text: str = ""  # abstract plus whatever was extracted
+    passages: list = field(default_factory=list)  # the extracted text as sentences (papers.editorial.evidence)
     language: str = ""
     backend: str = ""
 
@@ -213,12 +220,13 @@ class Context:
 def context_for(paper, generation):
     extraction = " ".join(s.get("text", "") for s in (paper.extraction or {}).get("sections", []))
     return Context(title=paper.title, authors=paper.authors, paper_text=f"{paper.abstract} {extraction}".strip(),
+                   passages=evidence.passages_of(paper.abstract, paper.extraction) if extraction.strip() else [],
                    language=generation.language, backend=generation.backend)
 
 
 BASIC_CHECKS = [check_empty, check_length, check_repetition]
 CONTEXT_CHECKS = [check_cut_off, check_echo, check_chatbot, check_language, check_broken, check_markup,
-                  check_authors, check_numbers, check_generic]
+                  check_authors, check_numbers, check_unsupported, check_generic]
 
 
 def check_section(kind, text, context=None):
