@@ -220,6 +220,8 @@ LLM_PRICES = json.loads(os.environ.get("LLM_PRICES", "null")) or {
 # an editor retries it. The waits between attempts grow to an hour (pipeline.BACKOFF_SECONDS):
 # 8 attempts span about 3 h 50 min, longer than a usual arXiv or LLM outage.
 PAPER_MAX_ATTEMPTS = envint("PAPER_MAX_ATTEMPTS", "8")
+# The review page marks a paper as being reviewed by its editor for this long after they last had it open.
+REVIEW_HOLD_MINUTES = envint("REVIEW_HOLD_MINUTES", "15")
 
 # --- django-q2 ---------------------------------------------------------------------
 # `retry` must exceed `timeout`, or a slow paper is handed to a second worker

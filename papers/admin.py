@@ -168,8 +168,8 @@ class EventInline(admin.TabularInline):
 
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
-    list_display = ["arxiv_id", "review_link", "topic_names", "status", "approved", "flag_score", "flag_codes",
-                    "edited", "backend", "review_at"]
+    list_display = ["arxiv_id", "review_link", "topic_names", "status", "approved", "held", "flag_score",
+                    "flag_codes", "edited", "backend", "review_at"]
     list_filter = [ReviewFilter, "status", "stage", WaitingFilter, "topics", FlagFilter, BackendFilter, ("review_at", admin.DateFieldListFilter),
                    "language", LicenceFilter]
     search_fields = ["arxiv_id", "title", "authors"]
@@ -194,7 +194,7 @@ class PaperAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         current = Section.objects.filter(paper=OuterRef("pk"), is_current=True).order_by()
-        return super().get_queryset(request).prefetch_related(
+        return super().get_queryset(request).select_related("review_holder").prefetch_related(
             models.Prefetch("sections", queryset=Section.objects.filter(is_current=True).only("paper", "flags", "status"),
                             to_attr="current_sections"),
             models.Prefetch("topics", queryset=Topic.objects.only("name")),
@@ -239,6 +239,12 @@ class PaperAdmin(admin.ModelAdmin):
         if not sections:
             return "—"
         return f"{sum(s.status == Section.Status.APPROVED for s in sections)}/{len(sections)}"
+
+    @admin.display(description="Being reviewed")
+    def held(self, paper):
+        if paper.review_holder is None or paper.review_seen < lifecycle.review_hold_lapse():
+            return "—"
+        return f"by {paper.review_holder} since {timezone.localtime(paper.review_since):%H:%M}"
 
     @admin.display(description="Edited (chars)", ordering="edited_chars")
     def edited(self, paper):
@@ -323,6 +329,7 @@ class PaperAdmin(admin.ModelAdmin):
                 messages.success(request, review_actions.handle(request, paper))
                 action, target = review_actions.parse(request)
                 if action in review_actions.NEXT_PAPER:
+                    lifecycle.release_review(paper, request.user)
                     return self.next_in_queue(request, paper, publishing=action == "approve_publish_next")
                 # Back where the editor was: the section's box, or the paper's buttons.
                 kind = Section.objects.filter(pk=target).values_list("kind", flat=True).first() if target else None
@@ -359,6 +366,7 @@ class PaperAdmin(admin.ModelAdmin):
     def review_context(self, request, paper, conflict):
         # After a refused action the page shows what was typed, not what is stored.
         typed = request.POST if request.method == "POST" else {}
+        holder = lifecycle.hold_for_review(paper, request.user)
         passages = evidence.passages_of(paper.abstract, paper.extraction)
         sections = []
         for section in review.current_sections(paper).select_related("generation", "reviewer"):
@@ -390,6 +398,7 @@ class PaperAdmin(admin.ModelAdmin):
             "figures": paper.figures.filter(paper_version=paper.version).order_by("order"),
             "waiting": [{"what": what, "diff_html": diff_html(public, waiting)}
                         for what, public, waiting in review.waiting_changes(paper)],
+            "held_by": holder if holder != request.user else None,
             "history": sorted(history, key=lambda row: row["when"], reverse=True)[:100],
             "has_pdf": (Path(settings.MEDIA_ROOT) / pipeline.pdf_relpath(paper.arxiv_id, paper.version)).exists(),
             "can_publish": request.user.has_perm(PUBLISH_PERM),

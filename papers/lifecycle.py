@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from . import queue
@@ -362,3 +362,28 @@ def refresh_if_public(paper):
     """A change to what readers may see of a public paper (its figures' licence) reaches them once committed."""
     if Paper.objects.published().filter(pk=paper.pk).exists():
         _after_commit_refresh(paper)
+
+
+# --- the review page's soft lock ------------------------------------------------------------
+
+def review_hold_lapse(now=None):
+    return (now or timezone.now()) - timedelta(minutes=settings.REVIEW_HOLD_MINUTES)
+
+
+def hold_for_review(paper, user):
+    """Mark the paper as being reviewed by `user`, unless another editor holds it. Returns who holds it now
+    (`user`, or the other editor). A hold lapses REVIEW_HOLD_MINUTES after its editor last had the page open."""
+    now = timezone.now()
+    lapse = review_hold_lapse(now)
+    mine = Q(review_holder=user, review_seen__gte=lapse)
+    taken = Paper.objects.filter(pk=paper.pk).filter(mine | Q(review_holder=None) | Q(review_seen__lt=lapse)).update(
+        review_holder=user, review_seen=now,
+        review_since=Case(When(mine, then=F("review_since")), default=Value(now)),
+    )
+    paper.refresh_from_db(fields=["review_holder", "review_since", "review_seen"])
+    return user if taken else paper.review_holder
+
+
+def release_review(paper, user):
+    """The editor has moved on (approve all and next, publish and next)."""
+    Paper.objects.filter(pk=paper.pk, review_holder=user).update(review_holder=None, review_since=None, review_seen=None)

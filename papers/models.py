@@ -211,6 +211,12 @@ class Paper(ArxivMetadata):
     figures_override_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                             on_delete=models.SET_NULL, related_name="+")
     figures_override_at = models.DateTimeField(null=True, blank=True)
+    # A soft lock, so two editors do not work the same paper: who has the review page open, since when, and
+    # when it was last seen; it lapses REVIEW_HOLD_MINUTES after that (papers.lifecycle.hold_for_review).
+    review_holder = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                      on_delete=models.SET_NULL, related_name="+")
+    review_since = models.DateTimeField(null=True, blank=True)
+    review_seen = models.DateTimeField(null=True, blank=True)
 
     objects = PaperQuerySet.as_manager()
 
