@@ -6,7 +6,6 @@ figures); the review page's buttons are papers/editorial/review_actions.py.
 """
 
 from collections import Counter
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -20,7 +19,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import licences, lifecycle, pipeline
+from . import licences, lifecycle
 from .auth import ThrottledAdminAuthenticationForm
 from .editorial import evidence, flags, review, review_actions, roles
 from .editorial.diffing import diff_html, highlight_flags
@@ -326,8 +325,8 @@ class PaperAdmin(admin.ModelAdmin):
         conflict = None
         if request.method == "POST":
             try:
-                messages.success(request, review_actions.handle(request, paper))
                 action, target = review_actions.parse(request)
+                messages.success(request, review_actions.handle(request, paper, action, target))
                 if action in review_actions.NEXT_PAPER:
                     lifecycle.release_review(paper, request.user)
                     return self.next_in_queue(request, paper, publishing=action == "approve_publish_next")
@@ -349,8 +348,8 @@ class PaperAdmin(admin.ModelAdmin):
         if not request.user.has_perm(REVIEW_PERM):
             raise PermissionDenied
         paper = get_object_or_404(Paper, pk=pk)
-        path = Path(settings.MEDIA_ROOT) / pipeline.pdf_relpath(paper.arxiv_id, paper.version)
-        if not path.exists():
+        path = paper.pdf_path()
+        if path is None or not path.exists():
             raise Http404("This paper's PDF has not been downloaded.")
         return FileResponse(path.open("rb"), content_type="application/pdf", filename=f"{paper.versioned_id}.pdf")
 
@@ -400,7 +399,7 @@ class PaperAdmin(admin.ModelAdmin):
                         for what, public, waiting in review.waiting_changes(paper)],
             "held_by": holder if holder != request.user else None,
             "history": sorted(history, key=lambda row: row["when"], reverse=True)[:100],
-            "has_pdf": (Path(settings.MEDIA_ROOT) / pipeline.pdf_relpath(paper.arxiv_id, paper.version)).exists(),
+            "has_pdf": bool(paper.pdf_path() and paper.pdf_path().exists()),
             "can_publish": request.user.has_perm(PUBLISH_PERM),
             "licence_name": licences.short_name(paper.license),
             "all_approved": not lifecycle.unapproved(paper).exists(),

@@ -195,10 +195,9 @@ def parse(request):
     return action, target
 
 
-def handle(request, paper):
-    """Save what the page holds, then run the action the button named; returns the message for the
-    editor, which names the paper."""
-    action, target = parse(request)
+def handle(request, paper, action, target):
+    """Save what the page holds, then run the action the button named (parse()); returns the message for
+    the editor, which names the paper."""
     handler, needs_publish = ACTIONS[action]
     if needs_publish and not request.user.has_perm(PUBLISH_PERM):
         raise PermissionDenied
