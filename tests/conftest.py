@@ -14,8 +14,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from django.test import TestCase
 
-from papers.models import Topic
+from papers import lifecycle
+from papers.editorial import review
+from papers.models import Section, Topic
+
+from .factories import SECRET_MARKERS, make_reviewed_paper, publish, user_in
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "samples"
@@ -222,3 +227,75 @@ def broker(db):
     broker.purge_queue()
     yield broker
     broker.purge_queue()
+
+
+@pytest.fixture
+def reviewed_paper(topic, fake_arxiv):
+    return make_reviewed_paper(topic, fake_arxiv)
+
+
+@pytest.fixture
+def editor(django_user_model):
+    return user_in(django_user_model, "editor", "Editor")
+
+
+@pytest.fixture
+def publisher(django_user_model):
+    return user_in(django_user_model, "publisher", "Publisher")
+
+
+@pytest.fixture
+def site(topic, fake_arxiv, publisher):
+    """Two published papers, a draft, a rejected paper, and an unapproved edit of a published one."""
+    avatar = publish(make_reviewed_paper(topic, fake_arxiv, 1), publisher)
+    belle = publish(make_reviewed_paper(topic, fake_arxiv, 2), publisher)
+    draft = make_reviewed_paper(topic, fake_arxiv, 3)
+    draft.title = SECRET_MARKERS[0]
+    draft.save()
+    rejected = publish(make_reviewed_paper(topic, fake_arxiv, 4), publisher)
+    rejected.title = SECRET_MARKERS[1]
+    rejected.save()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        lifecycle.reject(rejected, "a duplicate", publisher)
+    method = Section.objects.get(paper=belle, kind="method", is_current=True)
+    review.edit_section(method.pk, SECRET_MARKERS[2], method.version, publisher)
+    return {"avatar": avatar, "belle": belle, "draft": draft, "rejected": rejected, "topic": topic,
+            "user": publisher}
+
+
+# Headless Debian Chromium through Playwright, alive only for the module that uses it: Playwright's sync API
+# runs an event loop in the test thread, and kept to one module it cannot trip Django's async guard in the
+# tests that run after it.
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                    reason="Debian's chromium is not installed (apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def browser(django_db_setup, django_db_blocker):
+    # The test database exists before the event loop starts; the ORM calls made while it
+    # runs (the tests' own, and the flush after each) are synchronous and allowed.
+    from playwright.sync_api import sync_playwright
+
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()

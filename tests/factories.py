@@ -14,6 +14,10 @@ from papers.ingest import arxiv_source
 from papers.models import Paper
 
 SAMPLES = settings.BASE_DIR / "samples"
+# A scan with no text layer, for make_reviewed_paper(pdf=SCANNED).
+SCANNED = "scanned"
+# Text that only unpublished things carry: no public page or feed may show it.
+SECRET_MARKERS = ["DRAFT-ONLY-TITLE", "REJECTED-ONLY-TITLE", "UNAPPROVED-EDIT-TEXT"]
 SAMPLE_RECORDS = arxiv_source.records_from_feed_file(SAMPLES / "arxiv" / "avatars.xml")
 CC_BY = "http://creativecommons.org/licenses/by/4.0/"
 
@@ -39,6 +43,22 @@ def paper_in_review(topic, n=1, **fields):
               "abs_url": f"https://arxiv.org/abs/{arxiv_id}v1", "pdf_url": f"https://arxiv.org/pdf/{arxiv_id}v1",
               **fields}
     paper = lifecycle.create(topic, arxiv_id=arxiv_id, **values)
+    assert pipeline.process_paper(paper.pk) == Paper.Stage.DRAFTED
+    return Paper.objects.get(pk=paper.pk)
+
+
+def make_reviewed_paper(topic, fake_arxiv, n=1, pdf="text", license=CC_BY):
+    """Paper n, fetched from the local fake arXiv and taken by the real pipeline to review."""
+    arxiv_id = f"2401.{n:05d}"
+    path = f"/pdf/{arxiv_id}v1"
+    fake_arxiv.pdfs[path] = (SAMPLES / "scanned.pdf" if pdf == SCANNED else sample_pdf(n)).read_bytes()
+    paper = Paper.objects.create(
+        arxiv_id=arxiv_id, title=f"Head avatars {n}", authors=["Ada Lovelace", "Alan Turing"],
+        abstract="We reconstruct head avatars from monocular video with a visual prior. It improves fidelity.",
+        abs_url=f"https://arxiv.org/abs/{arxiv_id}v1", pdf_url=fake_arxiv.url + path,
+        categories=["cs.CV", "cs.GR"], primary_category="cs.CV", license=license,
+    )
+    paper.topics.add(topic)
     assert pipeline.process_paper(paper.pk) == Paper.Stage.DRAFTED
     return Paper.objects.get(pk=paper.pk)
 
@@ -69,6 +89,17 @@ def public_urls(paper, topic):
     return [
         "/", f"/t/{topic.slug}/", f"/t/{topic.slug}/{paper.published_on}/", paper.get_absolute_url(),
         f"/category/{public.categories[0]}/", f"/author/{public.authors[0]}/",
+        "/feed/rss/", "/feed/atom/", f"/t/{topic.slug}/feed/rss/", f"/t/{topic.slug}/feed/atom/",
+    ]
+
+
+def site_urls(site):
+    """The public pages and feeds of the `site` fixture, searches for its secrets included."""
+    avatar, topic = site["avatar"], site["topic"]
+    return [
+        "/", f"/t/{topic.slug}/", f"/t/{topic.slug}/{avatar.published_on}/", avatar.get_absolute_url(),
+        site["belle"].get_absolute_url(), "/category/cs.CV/", f"/author/{avatar.authors[0]}/",
+        "/search/?q=avatar", "/search/?q=GaussHead", "/search/?q=DRAFT", "/search/?q=REJECTED",
         "/feed/rss/", "/feed/atom/", f"/t/{topic.slug}/feed/rss/", f"/t/{topic.slug}/feed/atom/",
     ]
 

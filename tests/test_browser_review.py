@@ -11,10 +11,8 @@ import pytest
 from papers import lifecycle
 from papers.models import Paper, Section
 
-from .browser import browser, needs_chromium, page  # noqa: F401
-from .conftest import ROOT
-from .factories import user_in
-from .review_fixtures import SCANNED, make_reviewed_paper
+from .conftest import ROOT, needs_chromium
+from .factories import SCANNED, make_reviewed_paper, user_in
 
 SHOTS = ROOT / "test-artifacts" / "browser"
 

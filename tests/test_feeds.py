@@ -13,7 +13,7 @@ from papers.editorial import review
 from papers.models import Section
 from papers.public.feeds import clean
 
-from .site_fixtures import SECRET_MARKERS, site  # noqa: F401
+from .factories import SECRET_MARKERS
 
 FEEDS = ["/feed/rss/", "/feed/atom/", "/t/virtual-humans/feed/rss/", "/t/virtual-humans/feed/atom/"]
 

@@ -9,7 +9,7 @@ from papers.ingest import oai
 from papers.models import Figure, Paper
 
 from .conftest import DATA
-from .review_fixtures import editor, make_reviewed_paper, publisher  # noqa: F401
+from .factories import make_reviewed_paper
 
 OAI = DATA / "oai"
 

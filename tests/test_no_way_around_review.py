@@ -1,7 +1,6 @@
 """What readers see of a published paper is what a publisher published: an edit in the admin's
 change form, an editor's choice of figures and a new arXiv version all wait for the next publication."""
 
-import pytest
 from django.test import TestCase
 
 from papers import lifecycle, pipeline
@@ -10,7 +9,6 @@ from papers.ingest.arxiv_source import PaperRecord
 from papers.models import Figure, Paper
 
 from .factories import CC_BY, SAMPLE_RECORDS, place_pdf, publish, published_paper, user_in, what_readers_get
-from .review_fixtures import editor, publisher  # noqa: F401
 
 
 def change_form_data(client, paper):

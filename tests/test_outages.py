@@ -6,7 +6,6 @@ each step does what that schedule's task enqueues: due fetches, then due papers.
 
 from datetime import timedelta
 
-import pytest
 import time_machine
 from django.utils import timezone
 

@@ -7,8 +7,7 @@ import pytest
 from papers.editorial import review
 from papers.models import Paper
 
-from .factories import paper_in_review, publish, user_in
-from .site_fixtures import SECRET_MARKERS, public_urls, site  # noqa: F401
+from .factories import SECRET_MARKERS, paper_in_review, publish, site_urls, user_in
 
 
 def get(client, url, **headers):
@@ -18,7 +17,7 @@ def get(client, url, **headers):
 
 
 def test_nothing_unpublished_appears_on_any_page_or_feed(client, site):
-    for url in public_urls(site):
+    for url in site_urls(site):
         page = get(client, url)
         for marker in SECRET_MARKERS:
             assert marker not in page, f"{marker} leaked on {url}"

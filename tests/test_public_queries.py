@@ -11,7 +11,7 @@ from papers.editorial import review
 from papers.measurement.seeding import seed_papers
 from papers.models import Paper
 
-from .site_fixtures import site  # noqa: F401
+from .factories import make_reviewed_paper
 
 
 def urls(topic):
@@ -44,8 +44,6 @@ def test_query_counts_do_not_grow_with_the_database(client, topic, db):
 
 
 def test_pages_are_cached_until_something_is_published(client, site, topic, fake_arxiv):
-    from .review_fixtures import make_reviewed_paper
-
     assert client.get("/").status_code == 200
     with CaptureQueriesContext(connection) as queries:
         client.get("/")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from papers.models import Paper
 
-from .review_fixtures import SCANNED, editor, make_reviewed_paper, publisher, reviewed_paper  # noqa: F401
+from .factories import SCANNED, make_reviewed_paper
 
 
 def logged_in(user):

@@ -8,7 +8,7 @@ import pytest
 from papers import lifecycle
 from papers.models import Figure, Paper, Section
 
-from .review_fixtures import editor, make_reviewed_paper, publisher, reviewed_paper  # noqa: F401
+from .factories import make_reviewed_paper
 
 RUNAWAY = "The method keeps a memory of past motion and reads it at every step " * 30  # one 2,100-character line
 

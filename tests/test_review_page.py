@@ -7,7 +7,7 @@ from papers.editorial import review
 from papers.editorial.diffing import diff_html, highlight_flags
 from papers.models import Section
 
-from .review_fixtures import SCANNED, editor, make_reviewed_paper, publisher, reviewed_paper  # noqa: F401
+from .factories import SCANNED, make_reviewed_paper
 
 
 def current(paper, kind="method"):

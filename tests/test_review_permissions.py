@@ -9,8 +9,7 @@ from papers import lifecycle
 from papers.editorial import review
 from papers.models import Paper, Section
 
-from .factories import user_in
-from .review_fixtures import make_reviewed_paper
+from .factories import make_reviewed_paper, user_in
 
 ROLES = ["anonymous", "staff", "editor", "publisher", "superuser"]
 EVERYONE_ON_STAFF = {"editor": "ok", "publisher": "ok", "superuser": "ok", "staff": "denied", "anonymous": "login"}

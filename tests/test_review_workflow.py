@@ -10,7 +10,7 @@ from papers import lifecycle, pipeline
 from papers.editorial import drafts, review
 from papers.models import Generation, Paper, Section
 
-from .review_fixtures import SCANNED, editor, make_reviewed_paper, publisher, reviewed_paper  # noqa: F401
+from .factories import SCANNED, make_reviewed_paper
 
 Stage, Status = Paper.Stage, Paper.Status
 

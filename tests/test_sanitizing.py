@@ -11,7 +11,7 @@ from papers.editorial import review
 from papers.models import Figure, Paper, Section, Topic
 from papers.public.rendering import render_markdown
 
-from .site_fixtures import public_urls, site  # noqa: F401
+from .factories import site_urls
 
 PAYLOADS = [
     "<script>alert('xss-1')</script>",
@@ -97,7 +97,7 @@ def poisoned_site(site):
 
 
 def test_no_page_or_feed_carries_script(client, poisoned_site):
-    for url in public_urls(poisoned_site) + ["/search/?q=Eve", "/author/Mallory \"><svg onload=alert(1)>/"]:
+    for url in site_urls(poisoned_site) + ["/search/?q=Eve", "/author/Mallory \"><svg onload=alert(1)>/"]:
         response = client.get(url)
         assert response.status_code in (200, 404), url
         body = response.content.decode()

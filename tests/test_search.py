@@ -15,7 +15,6 @@ from papers.models import Paper, Section, Topic
 from papers.public import search
 
 from .conftest import only_on_postgres
-from .site_fixtures import site  # noqa: F401
 
 
 def test_english_words_find_papers_by_title_abstract_and_published_text(site):

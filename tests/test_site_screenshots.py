@@ -8,9 +8,7 @@ import shutil
 
 import pytest
 
-from .browser import browser, needs_chromium  # noqa: F401
-from .conftest import ROOT
-from .site_fixtures import site  # noqa: F401
+from .conftest import ROOT, needs_chromium
 
 SHOTS = ROOT / "test-artifacts" / "site"
 WIDTHS = {"phone": (390, 844), "desktop": (1280, 900)}

@@ -1,6 +1,5 @@
 """Saving a topic keeps its django-q2 schedule in step."""
 
-import pytest
 from django_q.models import Schedule
 
 from papers import schedules, tasks

@@ -10,7 +10,6 @@ from papers.models import Paper, Section
 from papers.summarizers import get_summarizer
 
 from .factories import SAMPLE_RECORDS, sample_pdf
-from .review_fixtures import editor, reviewed_paper  # noqa: F401
 
 
 def sample(n):
