@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from . import queue
 from .editorial.quality import score
+from .identifiers import validate_arxiv_id
 from .ingest.arxiv_source import PaperRecord
 from .models import Figure, Paper, PaperEvent, Publication, Section
 from .public import surfaces
@@ -91,6 +92,7 @@ def is_editable(paper):
 
 def create(topic=None, **fields):
     """A new paper at the start of the pipeline (a fetched arXiv record), queued once committed."""
+    validate_arxiv_id(fields.get("arxiv_id"))
     with transaction.atomic():
         paper = Paper.objects.create(stage=Stage.FETCHED, status=Status.UNPUBLISHED, **fields)
         if topic:
@@ -102,6 +104,7 @@ def create(topic=None, **fields):
 
 def create_drafted(topic, **fields):
     """A paper whose drafts come from elsewhere (an imported post): it starts in review."""
+    validate_arxiv_id(fields.get("arxiv_id"))
     with transaction.atomic():
         paper = Paper.objects.create(stage=Stage.DRAFTED, status=Status.UNPUBLISHED, review_at=timezone.now(),
                                      **fields)

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import licences
+from .identifiers import validate_arxiv_id
 
 
 class Language(models.TextChoices):
@@ -20,7 +21,8 @@ class Topic(models.Model):
         WEEKLY = "W", "Weekly"
 
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=100, unique=True)
+    # Unicode letters allowed: a topic named in Chinese keeps a readable slug that its URLs match.
+    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
     query = models.TextField(help_text="arXiv search syntax, e.g. abs:\"talking head\" OR ti:avatar")
     categories = models.CharField(
         max_length=300, blank=True, help_text="Space-separated arXiv categories, e.g. cs.CV cs.GR"
@@ -167,7 +169,8 @@ class Paper(ArxivMetadata):
     # Statuses in which readers see the paper (as its Publication has it).
     PUBLIC = (Status.PUBLISHED, Status.CHANGED)
 
-    arxiv_id = models.CharField(max_length=40, unique=True, help_text="Without the version")
+    arxiv_id = models.CharField(max_length=40, unique=True, validators=[validate_arxiv_id],
+                                help_text="Without the version")
     topics = models.ManyToManyField(Topic, related_name="papers", blank=True)
 
     stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.FETCHED)

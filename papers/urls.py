@@ -1,9 +1,24 @@
-from django.urls import path, re_path
+from django.urls import path, re_path, register_converter
 
+from .identifiers import ARXIV_ID
 from .public import feeds, views
 from .public.caching import cached_public
 
 app_name = "papers"
+
+
+class TopicSlug:
+    """A topic's slug, Unicode letters included (Topic.slug allows them)."""
+    regex = r"[-\w]+"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(TopicSlug, "topic")
 
 
 def feed_view(feed_class):
@@ -13,17 +28,17 @@ def feed_view(feed_class):
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("t/<slug:slug>/", views.topic_days, name="topic"),
-    path("t/<slug:slug>/<str:day>/", views.day_digest, name="day"),
-    path("t/<slug:slug>/feed/rss/", feed_view(feeds.TopicFeed), name="topic_rss"),
-    path("t/<slug:slug>/feed/atom/", feed_view(feeds.TopicAtomFeed), name="topic_atom"),
+    path("t/<topic:slug>/", views.topic_days, name="topic"),
+    path("t/<topic:slug>/<str:day>/", views.day_digest, name="day"),
+    path("t/<topic:slug>/feed/rss/", feed_view(feeds.TopicFeed), name="topic_rss"),
+    path("t/<topic:slug>/feed/atom/", feed_view(feeds.TopicAtomFeed), name="topic_atom"),
     path("feed/rss/", feed_view(feeds.SiteFeed), name="rss"),
     path("feed/atom/", feed_view(feeds.SiteAtomFeed), name="atom"),
-    path("category/<str:name>/", views.category, name="category"),
-    path("author/<str:name>/", views.author, name="author"),
+    path("category/<path:name>/", views.category, name="category"),
+    # Any name: "LIGO/Virgo Collaboration" has a slash.
+    path("author/<path:name>/", views.author, name="author"),
     path("search/", views.search, name="search"),
     path("lang/<str:code>/", views.set_language, name="set_language"),
     path("source/", views.source, name="source"),
-    # New-style ids (2409.02634) and old-style ones with a slash (quant-ph/9508027).
-    re_path(r"^paper/(?P<arxiv_id>[\w.\-]+(?:/\d+)?)/$", views.paper_detail, name="paper"),
+    re_path(rf"^paper/(?P<arxiv_id>{ARXIV_ID})/$", views.paper_detail, name="paper"),
 ]

@@ -25,7 +25,7 @@ def test_every_sample_post_imports_with_its_paper_count(db):
     for name, count in zip(POSTS, PAPERS_PER_POST):
         text = shared_file("posts", name).read_text(encoding="utf-8")
         assert text.count("\n## ") == count
-        topic, created, skipped = posts.import_post(text, name)
+        topic, created, skipped, _ = posts.import_post(text, name)
         assert (created, skipped) == (count, 0), name
     assert Paper.objects.count() == sum(PAPERS_PER_POST)
     assert Paper.objects.filter(stage=Paper.Stage.DRAFTED).count() == sum(PAPERS_PER_POST)
@@ -46,16 +46,16 @@ def new_papers(post):
 
 def test_importing_twice_adds_nothing(exported):
     post = new_papers(exported[0])
-    assert posts.import_post(post)[1:] == (2, 0)
+    assert posts.import_post(post)[1:3] == (2, 0)
     before = (Paper.objects.count(), Section.objects.count())
-    assert posts.import_post(post)[1:] == (0, 2)
+    assert posts.import_post(post)[1:3] == (0, 2)
     assert (Paper.objects.count(), Section.objects.count()) == before
 
 
 @pytest.mark.corpus
 def test_importing_a_real_post_twice_adds_nothing(imported):
     before = (Paper.objects.count(), Section.objects.count())
-    topic, created, skipped = posts.import_post(shared_file("posts", POSTS[4]).read_text(encoding="utf-8"))
+    topic, created, skipped, _ = posts.import_post(shared_file("posts", POSTS[4]).read_text(encoding="utf-8"))
     assert (created, skipped) == (0, 3)
     assert (Paper.objects.count(), Section.objects.count()) == before
 
@@ -64,7 +64,7 @@ def test_a_paper_listed_twice_in_one_post_is_imported_once(exported):
     text = new_papers(exported[0])
     first = text[text.index("\n## "):text.index("\n## ", text.index("\n## ") + 1)]
     before = Paper.objects.count()
-    topic, created, skipped = posts.import_post(text + first)
+    topic, created, skipped, _ = posts.import_post(text + first)
     assert created == 2 and Paper.objects.count() == before + 2
 
 

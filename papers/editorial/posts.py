@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from .. import lifecycle
+from ..identifiers import is_arxiv_id
 from ..ingest.arxiv_source import find_links
 from ..models import Generation, Paper, Topic
 from . import drafts
@@ -29,7 +30,8 @@ from . import drafts
 FRONT_MATTER_RE = re.compile(r"\A\s*---\n(.*?)\n---\n", re.S)
 ENTRY_RE = re.compile(r"^## (?!#)(.+)$", re.M)
 AUTHORS_RE = re.compile(r"^\*\*Authors?\s*[:：]\s*(.+?)\*\*\s*$", re.M)
-PDF_RE = re.compile(r"^\[PDF\]\((https?://arxiv\.org/abs/([^)\s]+?)(?:v(\d+))?)\)\s*(.*)$", re.M)
+# The comment is what follows on the same line, if anything: never the next line's heading.
+PDF_RE = re.compile(r"^\[PDF\]\((https?://arxiv\.org/abs/([^)\s]+?)(?:v(\d+))?)\)[ \t]*(.*)$", re.M)
 BOLD_HEADING_RE = re.compile(r"^\*\*(?!\[ChatPaperFree)([^*\n]{1,40})\*\*\s*$", re.M)
 CHATPAPER_RE = re.compile(r"^\*\*\[ChatPaperFree\]\([^)]*\)\*\*\s*$", re.M)
 DETAILS_RE = re.compile(r"<details>.*?(?:</details>|\Z)", re.S)
@@ -56,6 +58,11 @@ class Entry:
 class Post:
     meta: dict
     entries: list
+    rejected: list = field(default_factory=list)  # (entry title, why it was left out)
+
+
+class PostError(ValueError):
+    """A file that is not a post this importer can read."""
 
 
 def front_matter(text):
@@ -86,13 +93,17 @@ def html_to_text(fragment):
 def parse(text):
     meta, body = front_matter(text)
     starts = list(ENTRY_RE.finditer(body))
-    entries = []
+    post = Post(meta, [])
     for match, following in zip(starts, starts[1:] + [None]):
         block = body[match.end(): following.start() if following else len(body)]
         entry = parse_entry(match.group(1).strip(), block)
-        if entry:
-            entries.append(entry)
-    return Post(meta, entries)
+        if entry is None:
+            continue
+        if is_arxiv_id(entry.arxiv_id):
+            post.entries.append(entry)
+        else:
+            post.rejected.append((entry.title, f"{entry.arxiv_id[:40]!r} is not an arXiv id"))
+    return post
 
 
 def parse_entry(title, block):
@@ -157,12 +168,27 @@ def post_language(post):
     return "zh" if len(CJK_RE.findall(text)) > len(text) / 5 else "en"
 
 
+def read_post(data):
+    """A post file's text, or a PostError that says why it is not one."""
+    if b"\0" in data:
+        raise PostError("a binary file, not a Markdown post")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PostError(f"not UTF-8 text (byte {exc.start})") from None
+    return text
+
+
 def import_post(text, name=""):
     """Import one post into a topic, papers and draft sections (backend "imported").
 
-    Idempotent by arXiv id: a paper imported before is left alone. Returns (topic, created, skipped).
+    Idempotent by arXiv id: a paper imported before is left alone. Returns (topic, created, skipped, rejected).
+    A post with no paper entry in it is a PostError, and makes no topic.
     """
     post = parse(text)
+    if not post.entries:
+        raise PostError("; ".join(f"{title[:60]!r}: {why}" for title, why in post.rejected)
+                        or "no paper entries in it (a '## title' with a [PDF](https://arxiv.org/abs/…) line)")
     tags = post.meta.get("tags") or []
     topic_name = (tags[0] if isinstance(tags, list) and tags else "") or str(post.meta.get("title") or "Imported")
     language = post_language(post)
@@ -197,15 +223,18 @@ def import_post(text, name=""):
                     drafts.add_draft(paper, generation, kind)
             lifecycle.refresh_flag_score(paper)
             created += 1
-    return topic, created, skipped
+    return topic, created, skipped, post.rejected
 
 
 def export_day(topic, day):
-    """A published day of a topic as a ChatPaperFree/Hexo post: the same shape import_post reads."""
+    """A published day of a topic as a ChatPaperFree/Hexo post: the same shape import_post reads.
+    None when nothing of the topic was published that day."""
     papers = list(
         Paper.objects.published().with_public_parts().filter(topics=topic, published_on=day)
         .order_by("published_at", "pk")
     )
+    if not papers:
+        return None
     sections = {paper.pk: {s.kind: s.published_body for s in paper.public_sections} for paper in papers}
     zh = topic.language == "zh"
     names = {"summary": "Summary", "key_takeaways": "Key Takeaways"}

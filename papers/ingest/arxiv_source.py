@@ -16,6 +16,7 @@ from arxiv import _feed
 from django.conf import settings
 from lxml import etree
 
+from ..identifiers import is_arxiv_id
 from . import pacing
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ class PaperRecord:
 
 def split_id(entry_id):
     match = ID_RE.search(entry_id)
-    if not match:
+    if not match or not is_arxiv_id(match["id"]):
         raise ValueError(f"not an arXiv abstract URL: {entry_id!r}")
     return match["id"], int(match["version"] or 1)
 
@@ -182,7 +183,12 @@ def records_from_results(results, since=None):
     """Records from arXiv results, newest first, stopping at `since`."""
     records = []
     for result in results:
-        record = to_record(result)
+        try:
+            record = to_record(result)
+        except ValueError as exc:
+            # An entry with no arXiv id cannot become a paper (its URLs would not resolve); the others can.
+            log.warning("left out an arXiv entry: %s", exc)
+            continue
         if since and record.arxiv_published < since:
             break
         records.append(record)

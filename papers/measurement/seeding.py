@@ -34,12 +34,13 @@ def seed_papers(count, topic=None, seed=0, per_day=20, start=None):
         title_words = rng.sample(WORDS, 6) + ([rng.choice(ZH_WORDS)] if n % 3 == 0 else [])
         authors = [f"{rng.choice('ABCDEFGHJKLMNPRSTW')}. {rng.choice(SURNAMES)}" for _ in range(rng.randint(1, 6))]
         published_at = start + timedelta(days=i // per_day, minutes=i % per_day)
+        arxiv_id = f"{2601 + n // 100000}.{n % 100000:05d}"  # a real id's shape up to many months of papers
         papers.append(Paper(
-            arxiv_id=f"2601.{n:05d}", version=1, title=" ".join(title_words).capitalize(), authors=authors,
+            arxiv_id=arxiv_id, version=1, title=" ".join(title_words).capitalize(), authors=authors,
             authors_index="\n" + "\n".join(authors) + "\n",
             abstract=" ".join(rng.choice(WORDS) for _ in range(60)) + ".",
             categories=rng.sample(["cs.CV", "cs.GR", "cs.LG", "cs.MM"], 2), primary_category="cs.CV",
-            abs_url=f"https://arxiv.org/abs/2601.{n:05d}v1", pdf_url=f"https://arxiv.org/pdf/2601.{n:05d}v1",
+            abs_url=f"https://arxiv.org/abs/{arxiv_id}v1", pdf_url=f"https://arxiv.org/pdf/{arxiv_id}v1",
             stage=Paper.Stage.DRAFTED, status=Paper.Status.PUBLISHED, language="en", published_at=published_at,
             published_on=timezone.localdate(published_at), review_at=published_at,
         ))

@@ -19,8 +19,13 @@ class Command(BaseCommand):
         if not found:
             raise CommandError(f"no topic with slug {topic!r}")
         post = export_day(found, date)
+        if post is None:
+            raise CommandError(f"nothing of {found.name!r} was published on {date}: no post written")
         if output:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(post)
+            try:
+                with open(output, "w", encoding="utf-8") as fh:
+                    fh.write(post)
+            except OSError as exc:
+                raise CommandError(f"cannot write {output}: {exc.strerror}") from None
         else:
             self.stdout.write(post, ending="")

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...editorial.posts import import_post
+from ...editorial.posts import PostError, import_post, read_post
 
 
 class Command(BaseCommand):
@@ -15,5 +15,10 @@ class Command(BaseCommand):
         for path in paths:
             if not path.is_file():
                 raise CommandError(f"{path}: no such file")
-            topic, created, skipped = import_post(path.read_text(encoding="utf-8"), path.name)
+            try:
+                topic, created, skipped, rejected = import_post(read_post(path.read_bytes()), path.name)
+            except PostError as exc:
+                raise CommandError(f"{path}: {exc}; nothing imported from it") from None
             self.stdout.write(f"{path.name}: {created} papers imported into {topic.name!r}, {skipped} already there")
+            for title, why in rejected:
+                self.stderr.write(f"{path.name}: left out {title[:60]!r}: {why}")
