@@ -169,6 +169,9 @@ X_FRAME_OPTIONS = "DENY"
 # Admin logins: this many failures for one account from one address lock it out for the period.
 LOGIN_MAX_FAILURES = envint("LOGIN_MAX_FAILURES", "5")
 LOGIN_LOCKOUT_SECONDS = envint("LOGIN_LOCKOUT_SECONDS", "900")
+# How many proxies in front of the app append to X-Forwarded-For (1 behind the documented nginx). With 0 the
+# lock-out keys on REMOTE_ADDR, which behind a proxy is the proxy's address for every client.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
 
 # --- arXiv -----------------------------------------------------------------
 ARXIV_API_URL = os.environ.get("ARXIV_API_URL", "https://export.arxiv.org/api/query")

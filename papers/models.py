@@ -505,3 +505,14 @@ class RateLimit(models.Model):
 
     def __str__(self):
         return f"{self.name} next at {self.next_at}"
+
+
+class LoginFailures(models.Model):
+    """Admin login attempts counted for one normalised user name from one client address (papers/auth.py)."""
+
+    key = models.CharField(max_length=300, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"

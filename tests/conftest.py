@@ -21,6 +21,7 @@ from papers.editorial import review
 from papers.models import Section, Topic
 
 from .factories import SECRET_MARKERS, make_reviewed_paper, publish, user_in
+from .processes import Project
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "samples"
@@ -299,3 +300,11 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def project(tmp_path):
+    project = Project(tmp_path)
+    project.manage("migrate", "-v0")
+    yield project
+    project.stop_all()
