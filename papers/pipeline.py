@@ -15,6 +15,7 @@ import re
 import time
 
 import requests
+import urllib3
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -61,9 +62,32 @@ def licence_changes(paper):
         return {}
 
 
+def body_chunks(resp, deadline, url):
+    """The response body as it arrives, stopped at `deadline` (time.monotonic()) however slowly it trickles in:
+    each read waits at most until the deadline, and returns what one receive brought."""
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise lifecycle.Retry(f"downloading {url} took over {settings.PDF_DOWNLOAD_TIMEOUT_SECONDS:g} s "
+                                  "(PDF_DOWNLOAD_TIMEOUT_SECONDS); stopped")
+        if resp.raw.connection and resp.raw.connection.sock:
+            resp.raw.connection.sock.settimeout(remaining)
+        try:
+            chunk = resp.raw.read1(64 * 1024, decode_content=True)
+        except urllib3.exceptions.ReadTimeoutError:
+            continue  # the deadline passed during the read: said above
+        except urllib3.exceptions.HTTPError as exc:
+            raise lifecycle.Retry(f"downloading {url} failed: {exc}") from exc
+        if not chunk:
+            return
+        yield chunk
+
+
 def fetch_pdf(url, target):
-    """Stream a PDF to `target`, refusing anything over the size cap or not a PDF."""
+    """Stream a PDF to `target` within PDF_DOWNLOAD_TIMEOUT_SECONDS in all, refusing anything over the size cap or
+    not a PDF."""
     partial = target.with_suffix(".part")
+    deadline = time.monotonic() + settings.PDF_DOWNLOAD_TIMEOUT_SECONDS
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with arxiv_source.session().get(url, stream=True, timeout=settings.PDF_DOWNLOAD_TIMEOUT_SECONDS) as resp:
@@ -73,7 +97,7 @@ def fetch_pdf(url, target):
                 raise pdf.PdfError(f"arXiv answered {resp.status_code} for {url}")
             size = 0
             with open(partial, "wb") as out:
-                for chunk in resp.iter_content(64 * 1024):
+                for chunk in body_chunks(resp, deadline, url):
                     size += len(chunk)
                     if size > settings.PDF_MAX_BYTES:
                         raise pdf.PdfError(

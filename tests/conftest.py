@@ -147,7 +147,8 @@ class FakeArxiv:
     `queue` holds (status, body, delay) for API requests in order; the last one
     repeats. `pdfs` maps a path such as "/pdf/2409.02634v2" to bytes. `oai` holds
     (status, body) for OAI-PMH requests, the last one repeating (none: 404). While `down`
-    is set, every request gets arXiv's 503.
+    is set, every request gets arXiv's 503. With `trickle` = (bytes, seconds), PDFs are sent that many bytes at a
+    time with a pause after each.
     """
 
     def __init__(self):
@@ -156,6 +157,7 @@ class FakeArxiv:
         self.requests = []
         self.down = False
         self.oai = []
+        self.trickle = None
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -180,7 +182,15 @@ class FakeArxiv:
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                pace = fake.trickle if content_type == "application/pdf" else None
+                try:
+                    for start in range(0, len(body), pace[0] if pace else len(body) or 1):
+                        self.wfile.write(body[start:start + pace[0]] if pace else body)
+                        self.wfile.flush()
+                        if pace:
+                            threading.Event().wait(pace[1])
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up on a slow body, as it should
 
             def log_message(self, *args):
                 pass

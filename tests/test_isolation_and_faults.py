@@ -121,6 +121,20 @@ def test_an_unwritable_media_folder_waits_with_a_message_and_resumes_once_fixed(
     assert paper.figures.count() == 2
 
 
+def test_a_trickling_pdf_host_is_cut_off_at_one_deadline_for_the_whole_download(topic, fake_arxiv, settings):
+    settings.PDF_DOWNLOAD_TIMEOUT_SECONDS = 2
+    paper = make_paper(topic, fake_arxiv, SAMPLE)
+    # 2 KB every 0.2 s: every read gets bytes well inside the timeout, and the 172 KB PDF would take 17 s.
+    fake_arxiv.trickle = (2048, 0.2)
+    started = time.monotonic()
+    assert pipeline.process_paper(paper.pk) == Stage.FETCHED
+    took = time.monotonic() - started
+    paper.refresh_from_db()
+    assert "took over 2 s (PDF_DOWNLOAD_TIMEOUT_SECONDS); stopped" in paper.error and paper.attempts == 1
+    assert took < 12, f"stopped after {took:.1f} s, not at the deadline"
+    assert not list(settings.MEDIA_ROOT.rglob("*.part")), "no partial file left behind"
+
+
 @pytest.fixture
 def tiny_disk(tmp_path):
     """A 100 KB tmpfs: a real full disk. Mounting needs root (CI runs as root); skipped elsewhere."""
