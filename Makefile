@@ -18,9 +18,7 @@ demo: venv
 	@echo "Admin (review queue): http://127.0.0.1:$(PORT)/admin/"
 	@echo "Public site:          http://127.0.0.1:$(PORT)/"
 	@echo "Starting the django-q2 cluster and the web server (Ctrl-C stops both)..."
-	@trap 'kill 0' INT TERM EXIT; \
-	$(PY) manage.py qcluster & \
-	$(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
+	@exec $(PY) manage.py rundemo --port $(PORT)
 
 test: venv
 	$(PY) -m pytest -n 2 --dist loadgroup --durations=10
