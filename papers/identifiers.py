@@ -17,3 +17,26 @@ def validate_arxiv_id(text):
     if not is_arxiv_id(text):
         raise ValidationError(f"{str(text)[:40]!r} is not an arXiv id (such as 2409.02634 or quant-ph/9508027)",
                               code="arxiv_id")
+
+
+# An arXiv category: cs.CV, math.GT, astro-ph.CO, quant-ph, hep-th.
+ARXIV_CATEGORY_RE = re.compile(r"[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]{2,})?")
+
+
+def validate_categories(text):
+    """Space-separated arXiv categories; anything else could rewrite the search the topic sends to arXiv."""
+    bad = [c for c in (text or "").split() if not ARXIV_CATEGORY_RE.fullmatch(c)]
+    if bad:
+        raise ValidationError(f"not arXiv categories: {' '.join(bad)[:80]} (write them like cs.CV cs.GR)",
+                              code="categories")
+
+
+def validate_query(text):
+    """An arXiv search whose parentheses balance, so it cannot close the group the categories narrow."""
+    depth = 0
+    for char in text or "":
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            break
+    if depth:
+        raise ValidationError("the query's parentheses do not balance", code="query")

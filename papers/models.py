@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import licences
-from .identifiers import validate_arxiv_id
+from .identifiers import validate_arxiv_id, validate_categories, validate_query
 
 
 class Language(models.TextChoices):
@@ -23,9 +23,11 @@ class Topic(models.Model):
     name = models.CharField(max_length=200)
     # Unicode letters allowed: a topic named in Chinese keeps a readable slug that its URLs match.
     slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
-    query = models.TextField(help_text="arXiv search syntax, e.g. abs:\"talking head\" OR ti:avatar")
+    query = models.TextField(validators=[validate_query],
+                             help_text="arXiv search syntax, e.g. abs:\"talking head\" OR ti:avatar")
     categories = models.CharField(
-        max_length=300, blank=True, help_text="Space-separated arXiv categories, e.g. cs.CV cs.GR"
+        max_length=300, blank=True, validators=[validate_categories],
+        help_text="Space-separated arXiv categories, e.g. cs.CV cs.GR",
     )
     papers_per_run = models.PositiveIntegerField(default=20)
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.ZH)

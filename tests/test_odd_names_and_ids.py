@@ -139,3 +139,33 @@ def test_export_into_a_missing_folder_or_of_an_empty_day_says_so(topic, post, tm
         call_command("export_digest", topic.slug, day.isoformat(), "--output", str(tmp_path / "nope" / "post.md"))
     with pytest.raises(CommandError, match="nothing of 'Virtual humans' was published on 1999-01-01"):
         call_command("export_digest", topic.slug, "1999-01-01")
+
+
+def topic_form(**changes):
+    return {"name": "Virtual humans", "slug": "virtual-humans-2", "query": 'abs:"talking head"',
+            "categories": "cs.CV cs.GR", "papers_per_run": 10, "language": "en", "cadence": "D", "active": "on",
+            **changes}
+
+
+@pytest.mark.parametrize("changes, error", [
+    ({"categories": "cs.CV) OR (all:*"}, "not arXiv categories: cs.CV) OR (all:*"),
+    ({"categories": "cs.CV cat:x"}, "not arXiv categories: cat:x"),
+    ({"query": 'abs:"talking head") OR (all:*'}, "the query&#x27;s parentheses do not balance"),
+    ({"query": "(ti:avatar"}, "the query&#x27;s parentheses do not balance"),
+])
+def test_a_topic_whose_query_could_escape_its_categories_is_refused(django_user_model, changes, error):
+    admin = Client()
+    admin.force_login(user_in(django_user_model, "root", superuser=True))
+    page = admin.post("/admin/papers/topic/add/", topic_form(**changes)).content.decode()
+    assert error in page
+    assert not Topic.objects.exists()
+
+
+def test_a_topic_with_real_categories_and_a_grouped_query_is_saved(django_user_model):
+    admin = Client()
+    admin.force_login(user_in(django_user_model, "root", superuser=True))
+    response = admin.post("/admin/papers/topic/add/", topic_form(
+        query='(abs:"talking head" OR ti:avatar) ANDNOT ti:survey', categories="cs.CV astro-ph.CO quant-ph"))
+    assert response.status_code == 302
+    assert Topic.objects.get().arxiv_query() == \
+        '((abs:"talking head" OR ti:avatar) ANDNOT ti:survey) AND (cat:cs.CV OR cat:astro-ph.CO OR cat:quant-ph)'

@@ -79,6 +79,14 @@ def test_the_renderer_keeps_text_and_drops_everything_active():
     assert "&lt;script&gt;" in html, "raw HTML is shown as text, not dropped silently"
 
 
+@pytest.mark.parametrize("href", ["//evil.example/x", "/\\evil.example/x", "\\\\evil.example/x", " //evil.example/x",
+                                  "relative/path", "/paper/2401.00001/", "javascript:alert(1)", "http://plain.example/"])
+def test_a_link_that_is_not_absolute_https_loses_its_href(href):
+    html = str(render_markdown(f"see [the code]({href}) and [arXiv](HTTPS://arxiv.org/abs/2409.02634)"))
+    assert "the code" in html and html.count("href=") == 1, html
+    assert 'href="HTTPS://arxiv.org/abs/2409.02634"' in html
+
+
 @pytest.fixture
 def poisoned_site(site):
     avatar, user = site["avatar"], site["user"]

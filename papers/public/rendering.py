@@ -4,6 +4,7 @@ Markdown first, then nh3 with a short allow-list: no raw HTML, no images (a
 model must not put pictures or tracking pixels on our pages), https links only.
 """
 
+import re
 import threading
 
 import markdown
@@ -24,6 +25,17 @@ def _converter():
     return _local.md.reset()
 
 
+# Absolute https links only: "//host", "/\host" (browsers read "\" as "/") and relative links lead off-site or
+# nowhere.
+HTTPS_RE = re.compile(r"https://", re.I)
+
+
+def keep_https_links(tag, attribute, value):
+    if tag == "a" and attribute == "href":
+        return value if HTTPS_RE.match(value.lstrip("\x00\t\n\x0b\x0c\r ")) else None
+    return value
+
+
 def render_markdown(text):
     # No raw HTML at all: escaped before Markdown sees it, so an unclosed HTML block in
     # generated text cannot swallow the Markdown after it. nh3 then enforces the allow-list.
@@ -34,6 +46,7 @@ def render_markdown(text):
         tags=ALLOWED_TAGS,
         clean_content_tags={"script", "style"},
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=keep_https_links,
         url_schemes={"https"},
         link_rel="noopener noreferrer nofollow",
     ))
