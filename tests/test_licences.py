@@ -8,10 +8,13 @@ from papers.editorial import review
 from papers.ingest import oai
 from papers.models import Figure, Paper
 
-from .conftest import DATA
+from .conftest import DATA, SHARED, corpus_cases
 from .factories import make_reviewed_paper
 
 OAI = DATA / "oai"
+RECORDED = SHARED / "oai"
+CC_BY = "http://creativecommons.org/licenses/by/4.0/"
+NONEXCLUSIVE = "http://arxiv.org/licenses/nonexclusive-distrib/1.0/"
 
 
 def reply(fake_arxiv, name, status=200):
@@ -35,6 +38,46 @@ def published(paper, user):
 def test_the_licence_is_read_from_the_arxiv_record(name, url, is_open):
     licence = oai.parse_licence((OAI / name).read_bytes())
     assert licence == url and licences.is_open(licence) is is_open
+
+
+# What arXiv's OAI-PMH answers say (../shared/samples/oai, SOURCES.md there): a licence URL, no licence, or an error
+# inside an HTTP 200. The hand-written files in tests/data/oai show the same to the core layer.
+RECORDED_ANSWERS = [
+    ("arxiv-server/getrecord_0907.2974_cc-by-4.0.xml", "0907.2974", CC_BY, True),
+    ("arxiv-server/getrecord_2310.08262_cc-by-nc-nd-4.0.xml", "2310.08262",
+     "http://creativecommons.org/licenses/by-nc-nd/4.0/", False),
+    ("arxiv-server/getrecord_0806.4129_nonexclusive-distrib-1.0.xml", "0806.4129", NONEXCLUSIVE, False),
+    ("arxiv-server/getrecord_cs_0001024_no-licence.xml", "cs/0001024", "", False),
+    ("arxiv-server/getrecord_2307.10651_idDoesNotExist.xml", "2307.10651", "idDoesNotExist: ", None),
+    ("arxiv-server/getrecord_malformed-id_not-a-real-id.xml", "2401.99999", "Invalid arXiv_id structure", None),
+    ("arxiv-server/getrecord_malformed-id_missing-oai-prefix.xml", "2401.99998",
+     "All identifiers start with: oai:arXiv.org:", None),
+    ("export-oai2-2016-2018/getrecord_1401.2122_nonexclusive-distrib-1.0.xml", "1401.2122", NONEXCLUSIVE, False),
+    ("export-oai2-2016-2018/getrecord_1512.07978_nonexclusive-distrib-1.0.xml", "1512.07978", NONEXCLUSIVE, False),
+]
+OWN_ANSWERS = [
+    ("getrecord_cc_by_4.0.xml", "1111.2011", CC_BY, True),
+    ("getrecord_arxiv_nonexclusive.xml", "1111.2011", NONEXCLUSIVE, False),
+    ("getrecord_no_license.xml", "1111.2011", "", False),
+    ("error_id_does_not_exist.xml", "1111.2011", "idDoesNotExist: ", None),
+]
+
+
+@pytest.mark.parametrize("path, arxiv_id, expected, is_open", corpus_cases(
+    [(RECORDED / name, *rest) for name, *rest in RECORDED_ANSWERS],
+    core=[(OAI / name, *rest) for name, *rest in OWN_ANSWERS]))
+def test_the_real_client_reads_each_oai_pmh_answer(db, fake_arxiv, path, arxiv_id, expected, is_open):
+    status_file = path.with_name(path.name + ".status")
+    status = int(status_file.read_text().split()[0]) if status_file.exists() else 200
+    fake_arxiv.oai.append((status, path.read_bytes()))
+    if is_open is None:
+        with pytest.raises(oai.LicenceUnavailable, match=expected):
+            oai.fetch_licence(arxiv_id)
+    else:
+        licence = oai.fetch_licence(arxiv_id)
+        assert licence == expected and licences.is_open(licence) is is_open
+    assert fake_arxiv.requests[-1].endswith(f"identifier=oai%3AarXiv.org%3A{arxiv_id.replace('/', '%2F')}"
+                                            "&metadataPrefix=arXiv")
 
 
 def test_only_cc_by_by_sa_and_cc0_allow_figures():
