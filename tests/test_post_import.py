@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from papers.editorial import posts
 from papers.models import Generation, Paper, Section, Topic
@@ -25,8 +26,8 @@ def test_every_sample_post_imports_with_its_paper_count(db):
     for name, count in zip(POSTS, PAPERS_PER_POST):
         text = shared_file("posts", name).read_text(encoding="utf-8")
         assert text.count("\n## ") == count
-        topic, created, skipped, _ = posts.import_post(text, name)
-        assert (created, skipped) == (count, 0), name
+        result = posts.import_post(text, name)
+        assert (result.created, result.skipped) == (count, 0), name
     assert Paper.objects.count() == sum(PAPERS_PER_POST)
     assert Paper.objects.filter(stage=Paper.Stage.DRAFTED).count() == sum(PAPERS_PER_POST)
 
@@ -46,17 +47,17 @@ def new_papers(post):
 
 def test_importing_twice_adds_nothing(exported):
     post = new_papers(exported[0])
-    assert posts.import_post(post)[1:3] == (2, 0)
+    assert posts.import_post(post)[2:4] == (2, 0)
     before = (Paper.objects.count(), Section.objects.count())
-    assert posts.import_post(post)[1:3] == (0, 2)
+    assert posts.import_post(post)[2:4] == (0, 2)
     assert (Paper.objects.count(), Section.objects.count()) == before
 
 
 @pytest.mark.corpus
 def test_importing_a_real_post_twice_adds_nothing(imported):
     before = (Paper.objects.count(), Section.objects.count())
-    topic, created, skipped, _ = posts.import_post(shared_file("posts", POSTS[4]).read_text(encoding="utf-8"))
-    assert (created, skipped) == (0, 3)
+    result = posts.import_post(shared_file("posts", POSTS[4]).read_text(encoding="utf-8"))
+    assert (result.created, result.skipped) == (0, 3)
     assert (Paper.objects.count(), Section.objects.count()) == before
 
 
@@ -64,8 +65,7 @@ def test_a_paper_listed_twice_in_one_post_is_imported_once(exported):
     text = new_papers(exported[0])
     first = text[text.index("\n## "):text.index("\n## ", text.index("\n## ") + 1)]
     before = Paper.objects.count()
-    topic, created, skipped, _ = posts.import_post(text + first)
-    assert created == 2 and Paper.objects.count() == before + 2
+    assert posts.import_post(text + first).created == 2 and Paper.objects.count() == before + 2
 
 
 @pytest.mark.corpus
@@ -137,3 +137,80 @@ def test_export_digest_command_writes_the_post(exported, topic, tmp_path):
     out = tmp_path / "post.md"
     call_command("export_digest", topic.slug, exported[1][0].published_on.isoformat(), "--output", str(out))
     assert out.read_text(encoding="utf-8") == exported[0]
+
+
+def post_tagged(tag, arxiv_id="2409.99999"):
+    return f"""---
+title: {tag}
+tags:
+    - {tag}
+---
+
+## Talking heads from one photo
+**Authors:Ada Lovelace, Alan Turing**
+
+We present HeadX, a renderer that animates one photo from audio. It is 18% better than the baselines.
+
+[PDF](https://arxiv.org/abs/{arxiv_id}v1)
+
+**Summary**
+HeadX animates a single portrait photo from speech audio.
+
+**Key Takeaways**
+- HeadX needs one photo.
+- It is 18% better than the baselines.
+"""
+
+
+@pytest.mark.parametrize("existing, matched", [
+    ({"name": "元宇宙/虚拟人", "slug": "metaverse"}, "same name"),
+    ({"name": "Metaverse humans", "slug": "元宇宙虚拟人"}, "same slug"),
+    ({"name": "元宇宙/虚拟人 · Virtual humans", "slug": "virtual-humans"}, "same name before ' · '"),
+])
+def test_an_import_goes_into_the_topic_that_has_its_name_or_slug(db, existing, matched):
+    topic = Topic.objects.create(query="all:x", **existing)
+    result = posts.import_post(post_tagged("元宇宙/虚拟人"))
+    assert (result.topic, result.matched, result.created) == (topic, matched, 1)
+    assert Topic.objects.count() == 1
+
+
+def test_a_new_topics_published_papers_are_on_its_page_and_the_home_page(db, django_user_model, client):
+    result = posts.import_post(post_tagged("元宇宙/虚拟人"))
+    assert result.matched == "new topic" and not result.topic.active, "an imported topic fetches nothing"
+    paper = publish(Paper.objects.get(arxiv_id="2409.99999"), django_user_model.objects.create_superuser("p"))
+    topic_url = reverse("papers:topic", args=[result.topic.slug])
+    day_url = reverse("papers:day", args=[result.topic.slug, paper.published_on])
+    assert f'href="{day_url}"' in client.get(topic_url).content.decode()
+    home = client.get("/").content.decode()
+    assert f'href="{topic_url}"' in home and "Talking heads from one photo" in home
+    assert result.topic.name in client.get("/search/?q=HeadX").content.decode(), "the search filter offers it"
+
+
+def test_the_summary_of_an_entry_without_a_comment_stays_the_summary(db):
+    result = posts.import_post(post_tagged("Talking heads"))
+    paper = result.topic.papers.get()
+    assert paper.comment == ""
+    assert paper.sections.get(kind="summary", is_current=True).body == \
+        "HeadX animates a single portrait photo from speech audio."
+    assert paper.sections.get(kind="key_takeaways", is_current=True).body == \
+        "- HeadX needs one photo.\n- It is 18% better than the baselines."
+
+
+def test_a_heading_with_its_text_on_the_same_line_is_read(db):
+    post = post_tagged("Talking heads").replace("**Summary**\nHeadX", "**Summary**：HeadX").replace(
+        "**Key Takeaways**\n", "**Key Takeaways**：\n\n")
+    paper = posts.import_post(post).topic.papers.get()
+    assert paper.sections.get(kind="summary", is_current=True).body.startswith("HeadX animates")
+    assert paper.sections.get(kind="key_takeaways", is_current=True).body.startswith("- HeadX needs one photo.")
+
+
+@pytest.mark.corpus
+def test_no_paper_of_the_real_posts_loses_its_summary_or_takeaways(imported):
+    papers = Paper.objects.all()
+    assert papers.count() == sum(PAPERS_PER_POST)
+    for paper in papers:
+        summary = paper.sections.get(kind="summary", is_current=True).body.strip()
+        takeaways = paper.sections.get(kind="key_takeaways", is_current=True).body.strip()
+        assert summary and not summary.startswith(("**", "- ", "1.")), (paper.arxiv_id, summary[:80])
+        assert takeaways, paper.arxiv_id
+    assert papers.filter(comment="").count() == 44, "the entries whose [PDF] line has nothing after it"

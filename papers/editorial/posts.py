@@ -17,8 +17,10 @@ Nothing is dropped: the numbered items before the method go to a "details" secti
 import html
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.text import slugify
 
 from .. import lifecycle
@@ -32,7 +34,9 @@ ENTRY_RE = re.compile(r"^## (?!#)(.+)$", re.M)
 AUTHORS_RE = re.compile(r"^\*\*Authors?\s*[:：]\s*(.+?)\*\*\s*$", re.M)
 # The comment is what follows on the same line, if anything: never the next line's heading.
 PDF_RE = re.compile(r"^\[PDF\]\((https?://arxiv\.org/abs/([^)\s]+?)(?:v(\d+))?)\)[ \t]*(.*)$", re.M)
-BOLD_HEADING_RE = re.compile(r"^\*\*(?!\[ChatPaperFree)([^*\n]{1,40})\*\*\s*$", re.M)
+# A heading alone on its line ("**Summary**"), or followed by a colon and the section's first line
+# ("**Summary**：扩散模型…").
+BOLD_HEADING_RE = re.compile(r"^\*\*(?!\[ChatPaperFree)([^*\n]{1,40})\*\*(?:[ \t]*[:：][ \t]*|[ \t]*$)", re.M)
 CHATPAPER_RE = re.compile(r"^\*\*\[ChatPaperFree\]\([^)]*\)\*\*\s*$", re.M)
 DETAILS_RE = re.compile(r"<details>.*?(?:</details>|\Z)", re.S)
 IMG_RE = re.compile(r"<img[^>]+src=\"([^\"]+)\"")
@@ -179,11 +183,32 @@ def read_post(data):
     return text
 
 
+class Imported(NamedTuple):
+    topic: Topic
+    matched: str  # how the topic was found: "same name", "same slug", "same name before ' · '" or "new topic"
+    created: int
+    skipped: int
+    rejected: list
+
+
+def topic_for(name, language):
+    """The topic a post's papers go to: one with the same name, the same slug, or whose name is this one followed by
+    a translation ("元宇宙/虚拟人 · Virtual humans" for "元宇宙/虚拟人"); else a new topic that fetches nothing."""
+    slug = slugify(name, allow_unicode=True) or "imported"
+    for how, match in (("same name", Q(name=name)), ("same slug", Q(slug=slug)),
+                       ("same name before ' · '", Q(name__startswith=f"{name} · "))):
+        found = Topic.objects.filter(match).order_by("pk").first()
+        if found:
+            return found, how
+    topic = Topic.objects.create(slug=slug, name=name, query=f'all:"{name}"', language=language, active=False)
+    return topic, "new topic"
+
+
 def import_post(text, name=""):
     """Import one post into a topic, papers and draft sections (backend "imported").
 
-    Idempotent by arXiv id: a paper imported before is left alone. Returns (topic, created, skipped, rejected).
-    A post with no paper entry in it is a PostError, and makes no topic.
+    Idempotent by arXiv id: a paper imported before is left alone. A post with no paper entry in it is a PostError,
+    and makes no topic.
     """
     post = parse(text)
     if not post.entries:
@@ -192,10 +217,7 @@ def import_post(text, name=""):
     tags = post.meta.get("tags") or []
     topic_name = (tags[0] if isinstance(tags, list) and tags else "") or str(post.meta.get("title") or "Imported")
     language = post_language(post)
-    topic, _ = Topic.objects.get_or_create(
-        slug=slugify(topic_name, allow_unicode=True) or "imported",
-        defaults={"name": topic_name, "query": f'all:"{topic_name}"', "language": language, "active": False},
-    )
+    topic, matched = topic_for(topic_name, language)
     created = skipped = 0
     for entry in unique_entries(post):
         with transaction.atomic():
@@ -223,7 +245,7 @@ def import_post(text, name=""):
                     drafts.add_draft(paper, generation, kind)
             lifecycle.refresh_flag_score(paper)
             created += 1
-    return topic, created, skipped, post.rejected
+    return Imported(topic, matched, created, skipped, post.rejected)
 
 
 def export_day(topic, day):

@@ -42,7 +42,8 @@ def home(request):
     """The latest digest of each topic."""
     published = Paper.objects.published()
     latest = dict(
-        published.filter(topics__active=True).values_list("topics").annotate(day=Max("published_on"))
+        # Every topic with something published, fetching or not: an imported topic's digests are public too.
+        published.values_list("topics").annotate(day=Max("published_on"))
     )
     topics = list(Topic.objects.filter(pk__in=latest))
     pairs = Q(pk__in=[])
@@ -156,7 +157,7 @@ def search(request):
         for paper in results:
             paper.by_kind = sections_by_kind(paper)
     return render(request, "papers/search.html", {
-        "query": query, "results": results, "topics": Topic.objects.filter(active=True),
+        "query": query, "results": results, "topics": Topic.objects.filter(papers__in=Paper.objects.published()).distinct(),
         "topic": topic, "date_from": date_from, "date_to": date_to,
     })
 

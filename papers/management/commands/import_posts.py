@@ -16,9 +16,10 @@ class Command(BaseCommand):
             if not path.is_file():
                 raise CommandError(f"{path}: no such file")
             try:
-                topic, created, skipped, rejected = import_post(read_post(path.read_bytes()), path.name)
+                result = import_post(read_post(path.read_bytes()), path.name)
             except PostError as exc:
                 raise CommandError(f"{path}: {exc}; nothing imported from it") from None
-            self.stdout.write(f"{path.name}: {created} papers imported into {topic.name!r}, {skipped} already there")
-            for title, why in rejected:
+            self.stdout.write(f"{path.name}: {result.created} papers imported into {result.topic.name!r} "
+                              f"({result.matched}), {result.skipped} already there")
+            for title, why in result.rejected:
                 self.stderr.write(f"{path.name}: left out {title[:60]!r}: {why}")
