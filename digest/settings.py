@@ -150,10 +150,19 @@ PUBLIC_CACHE_SECONDS = envint("PUBLIC_CACHE_SECONDS", "600")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "q": {"format": "%(asctime)s [Q] %(levelname)s %(message)s", "datefmt": "%H:%M:%S"},  # django-q2's own
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "q_console": {"class": "logging.StreamHandler", "formatter": "q"},
+        "dropped_tasks": {"class": "papers.queue_alerts.DroppedTaskAlert", "level": "ERROR"},
+    },
     "loggers": {
         "papers": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+        "django-q": {"handlers": ["q_console", "dropped_tasks"], "level": os.environ.get("LOG_LEVEL", "INFO"),
+                     "propagate": False},
     },
 }
 

@@ -5,12 +5,13 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 
 import pytest
 import requests
 
-from .conftest import only_on_sqlite
+from .conftest import ROOT, only_on_sqlite
 from .processes import free_port, wait_for
 
 # Each test runs its cluster on a throwaway SQLite database that it reads directly.
@@ -120,3 +121,19 @@ def test_sqlite_with_two_workers_and_the_web_server_under_load_is_never_locked(p
     assert set(statuses) == {200}, {s: statuses.count(s) for s in set(statuses)}
     assert logins and all(logins), "each login wrote its session and last_login"
     project.assert_every_paper_done_once(30)
+
+
+def test_a_task_signed_with_another_secret_key_is_said_in_the_admin_and_its_paper_still_ends(project):
+    project.queue_papers(1, enqueue_times=0)
+    with_other_key = {**project.env, "SECRET_KEY": "another-machine's-key"}
+    enqueue = "from papers import queue; from papers.models import Paper; queue.enqueue_paper(Paper.objects.get().pk)"
+    subprocess.run([sys.executable, "manage.py", "shell", "-c", enqueue], cwd=ROOT, env=with_other_key, check=True)
+    cluster = project.start_cluster()
+    wait_for(lambda: project.query("SELECT message FROM papers_servicealert WHERE name = 'queue'"), 60,
+             "the dropped task to be said")
+    (message,), = project.query("SELECT message FROM papers_servicealert WHERE name = 'queue'")
+    assert "signed with another SECRET_KEY" in message
+    assert "Failed to push task to queue" in project.log_of(cluster)
+    # The resume schedule (run by the cluster, with its own key) takes the paper up.
+    project.manage("shell", "-c", "from papers import tasks; tasks.resume_papers()")
+    project.wait_until_drafted(1)
