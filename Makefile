@@ -26,6 +26,7 @@ test: venv
 bench: venv
 	$(PY) bench/run.py
 	$(PY) bench/unsupported.py
+	$(PY) bench/summaries.py
 	$(PY) bench/site.py
 
 samples: venv

@@ -4,7 +4,15 @@ TextRank (Mihalcea & Tarau, 2004) over the sentences of the matching part of
 the paper, with the title and abstract as the random walk's prior, so the
 sentences chosen are central to their section and on the paper's subject.
 Deterministic, no network. It quotes; it never paraphrases or translates, so
-its output is in the paper's language and says that it is extractive.
+its output is in the paper's language and says that it is extractive. The one change
+it makes to an English sentence is the person: "We present X" becomes "The paper
+presents X", so a digest does not speak as the authors.
+
+The one-line summary is the sentence that names what the paper made and what it
+does: the system's name followed by a verb, or the paper's "we propose/present X"
+sentence. The key takeaways carry the abstract's sentences with numeric results
+first. No section opens with a sentence that points back at something not shown
+("This", "It", "These"…), and no sentence appears in two sections.
 """
 
 import math
@@ -13,7 +21,7 @@ import re
 from ..stopwords import STOPWORDS
 from .base import PaperText, SectionText, Summarizer, SummaryResult
 
-VERSION = "textrank-1"
+VERSION = "textrank-2"
 
 SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[\"“])|(?<=[。！？])|\s*•\s*")
 ABBREVIATIONS_RE = re.compile(r"\b(?:et al|e\.g|i\.e|Fig|Figs|Eq|Eqs|Sec|Tab|vs|cf|resp|approx)\.$", re.I)
@@ -27,6 +35,7 @@ NOTES = {
         "quoted": "Extractive: sentences quoted from the paper's {where}.",
         "abstract_only": "Extractive: the {part} was not found in the PDF text; these sentences are from the abstract.",
         "no_text": "Extractive: the PDF has no readable text; these sentences are from the abstract.",
+        "abstract_used_up": "; the abstract's sentences are all in the sections above.",
         "abstract": "abstract",
         "part": {"method": "method section", "conclusion": "conclusion"},
     },
@@ -34,10 +43,92 @@ NOTES = {
         "quoted": "抽取式：以下句子摘录自论文的{where}。",
         "abstract_only": "抽取式：PDF 文本中未找到{part}，以下句子摘录自摘要。",
         "no_text": "抽取式：PDF 没有可读文本，以下句子摘录自摘要。",
+        "abstract_used_up": "，摘要的句子都已用在上面的部分。",
         "abstract": "摘要",
         "part": {"method": "方法部分", "conclusion": "结论部分"},
     },
 }
+
+
+# A sentence that points back at the one before it, which a digest does not show: it opens with "This", "It",
+# "These"…, or its first words say "this method", "these results", "that coupling instead…".
+DANGLING_RE = re.compile(
+    r"^(?:This|That|These|Those|It|Its|They|Their|Them|Such|Both|He|She)\b(?! (?:paper|work|study|article)\b)"
+    r"|^(?:\S+\s+){0,6}?(?:this|these|those|such)\s+(?!paper|work|study|article)[a-z]"
+    r"|^(?:\S+\s+){0,6}?that\s+[a-z]+\s+(?:instead|with|without|by|from|into|over|and|as)\b")
+# "We propose", "In this paper, we present", "Here we describe", "To address these issues, we introduce",
+# "Specifically, we explicitly disentangle".
+FIRST_PERSON_RE = re.compile(
+    r"^(?:(?:In this (?:paper|work|study|article|letter)|Here),?\s+)?(?P<lead>(?:[A-Z][^,.;]{0,80},\s+)?)[Ww]e\s+"
+    r"(?P<adverb>(?:[a-z]+ly|also|further|then|first|finally|thus|therefore)\s+)?(?P<verb>[a-z]+)\b")
+THIS_PAPER_RE = re.compile(r"^(?:This|Our) (?:paper|work|study|article)\b")
+OUR_RE = re.compile(r"\b([Oo])ur\b")
+IRREGULAR = {"are": "is", "have": "has", "were": "was", "do": "does"}
+MODALS = {"can", "could", "will", "would", "may", "might", "should", "must", "did", "had", "was"}
+CONTRIBUTION_VERBS = ("propose", "present", "introduce", "develop", "design", "describe", "build", "offer",
+                      "release", "reconstruct", "create", "construct", "show", "demonstrate", "study")
+# A number that reports a result: 18%, 0.94 AUC, 120 frames per second, 2.1 dB, 23 percent, 3x.
+RESULT_RE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?\s?(?:%|percent|×|x\b|times|dB|fps|frames|ms|AUC|FID|FVD|points?)"
+                       r"|\b(?:AUC|FID|FVD|PSNR|SSIM|LPIPS|accuracy|error)\b[^.]{0,40}\d")
+# A system's name: a word with a capital inside it or a digit (EchoFace, GaussHead, Whisper2Gesture, NeRF, LLaMA-2).
+NAME_RE = re.compile(r"\b[A-Z][A-Za-z]*(?:[A-Z][a-z0-9]+|[0-9])[\w-]*\b|\b[A-Z]{2,}[a-z]+\w*\b")
+
+
+def third_person(sentence):
+    """The sentence as a reader's digest says it: about the paper, not in its authors' voice."""
+    match = FIRST_PERSON_RE.match(sentence)
+    if match:
+        verb = match["verb"]
+        if verb in MODALS:
+            said = verb
+        elif verb in IRREGULAR:
+            said = IRREGULAR[verb]
+        elif re.search(r"(?:s|sh|ch|x|z)$", verb):
+            said = verb + "es"
+        elif re.search(r"[^aeiou]y$", verb):
+            said = verb[:-1] + "ies"
+        else:
+            said = verb + "s"
+        subject = "the paper" if match["lead"] else "The paper"
+        sentence = f"{match['lead']}{subject} {match['adverb'] or ''}{said}{sentence[match.end():]}"
+    sentence = THIS_PAPER_RE.sub(lambda m: "The " + m.group(0).split(" ", 1)[1], sentence)
+    return OUR_RE.sub(lambda m: "The paper's" if m.group(1) == "O" else "the paper's", sentence)
+
+
+def is_dangling(sentence):
+    return bool(DANGLING_RE.match(sentence))
+
+
+def has_result(sentence):
+    return bool(RESULT_RE.search(sentence))
+
+
+def system_name(title, abstract):
+    """The name the paper gives what it made: the title's part before a colon, or a name the abstract uses."""
+    head = title.split(":", 1)[0].strip()
+    if ":" in title and len(head.split()) == 1:
+        return head
+    names = NAME_RE.findall(abstract)
+    return max(set(names), key=names.count) if names else ""
+
+
+def contribution(sentences, name):
+    """The sentence that says what the paper made and does, or None: its "we propose X" sentence, else its "this
+    paper presents" one, else the first that has the system's name do something (a result is not what it does)."""
+    for sentence in sentences:
+        match = FIRST_PERSON_RE.match(sentence)
+        if match and match["verb"].startswith(CONTRIBUTION_VERBS):
+            # Without what leads up to it ("To address these issues, "): it points back at sentences not shown.
+            return "We " + sentence[match.start("adverb") if match["adverb"] else match.start("verb"):]
+    for sentence in sentences:
+        said = THIS_PAPER_RE.match(sentence)
+        rest = sentence[said.end():].split() if said else []
+        if rest and rest[0].startswith(CONTRIBUTION_VERBS):
+            return sentence
+    for sentence in sentences:
+        if name and re.match(rf"{re.escape(name)}\s+(?:is\s+|are\s+)?[a-z]+\b", sentence) and not has_result(sentence):
+            return sentence
+    return None
 
 
 def split_sentences(text, language="en"):
@@ -107,21 +198,27 @@ def textrank(sentences, prior_tokens, damping=0.85, iterations=50):
     return scores
 
 
-def pick(sentences, prior_tokens, count, exclude=()):
-    """The `count` best sentences, in the order the paper has them, without near-repeats."""
-    scores = textrank(sentences, prior_tokens)
-    ranked = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
+def near_repeat(toks, taken):
+    return any(len(toks & t) > 0.6 * min(len(toks), len(t) or 1) for t in taken)
+
+
+def pick(sentences, prior_tokens, count, exclude=(), first=()):
+    """The `count` best sentences, in the order the paper has them, without near-repeats of each other or of
+    `exclude`, and none that points back at a sentence not shown. Those in `first` are taken before the rest."""
+    candidates = [s for s in sentences if not is_dangling(s)] or list(sentences)
+    scores = textrank(candidates, prior_tokens)
+    ranked = sorted(range(len(candidates)), key=lambda i: (candidates[i] not in first, -scores[i], i))
     chosen = []
     taken_tokens = [tokens(s) for s in exclude]
     for i in ranked:
-        toks = tokens(sentences[i])
-        if any(len(toks & t) > 0.6 * min(len(toks), len(t) or 1) for t in taken_tokens):
+        toks = tokens(candidates[i])
+        if candidates[i] in exclude or near_repeat(toks, taken_tokens):
             continue
         chosen.append(i)
         taken_tokens.append(toks)
         if len(chosen) == count:
             break
-    return [sentences[i] for i in sorted(chosen)]
+    return [candidates[i] for i in sorted(chosen)]
 
 
 def escape(sentence):
@@ -144,12 +241,13 @@ class ExtractiveSummarizer(Summarizer):
 
     def summarize(self, paper: PaperText, language: str) -> SummaryResult:
         lang = paper.language if paper.language in NOTES else "en"
-        notes = NOTES[lang]
         prior = tokens(paper.title) | tokens(paper.abstract)
         abstract = split_sentences(paper.abstract, lang) or [paper.abstract.strip()]
+        say = third_person if lang == "en" else (lambda sentence: sentence)
 
-        summary = pick(abstract, prior, 1)
-        sections = [SectionText("summary", escape(summary[0]) if summary else "", ["abstract"])]
+        named = contribution(abstract, system_name(paper.title, paper.abstract)) if lang == "en" else None
+        summary = [named] if named else pick(abstract, prior, 1)
+        sections = [SectionText("summary", escape(say(summary[0])) if summary else "", ["abstract"])]
 
         pool, sources = list(abstract), ["abstract"]
         if paper.text_ok:
@@ -158,16 +256,20 @@ class ExtractiveSummarizer(Summarizer):
                 if part.text:
                     pool += split_sentences(part.text, lang)
                     sources.append(kind)
+        results = [s for s in abstract if has_result(s)]
         # A short abstract may have nothing left once the summary sentence is taken: repeat it then.
-        takeaways = pick(pool, prior, self.LIMITS["key_takeaways"], exclude=summary) or summary
+        takeaways = pick(pool, prior, self.LIMITS["key_takeaways"], exclude=summary, first=results) or summary
         sections.append(SectionText(
             "key_takeaways",
-            "\n".join(f"- {escape(s)}" for s in takeaways),
+            "\n".join(f"- {escape(say(s))}" for s in takeaways),
             sources,
         ))
 
+        used = summary + takeaways
         for kind in ("method", "conclusion"):
-            sections.append(self._part_section(paper, kind, abstract, prior, summary, notes, lang))
+            section, chosen = self._part_section(paper, kind, abstract, prior, used, lang, say)
+            sections.append(section)
+            used += chosen
         return SummaryResult(
             sections=sections,
             backend=self.name,
@@ -177,20 +279,24 @@ class ExtractiveSummarizer(Summarizer):
             language=lang,
         )
 
-    def _part_section(self, paper, kind, abstract, prior, summary, notes, lang):
+    def _part_section(self, paper, kind, abstract, prior, used, lang, say):
+        notes = NOTES[lang]
         part = paper.part(kind)
         sentences = split_sentences(part.text, lang) if paper.text_ok else []
-        if sentences:
-            chosen = pick(sentences, prior, self.LIMITS[kind])
+        chosen = pick(sentences, prior, self.LIMITS[kind], exclude=used) if sentences else []
+        if chosen:
             where = ", ".join(part.titles) or notes["part"][kind]
             note = notes["quoted"].format(where=f"{where} ({page_range(part.pages)})")
             sources = [f"{t} ({page_range(part.pages)})" for t in part.titles] or [kind]
         else:
-            chosen = pick(abstract, prior, 2, exclude=summary) or abstract[:1]
+            # What the abstract has left once the sections above took theirs; nothing is said twice.
+            chosen = pick(abstract, prior, 2, exclude=used)
             note = notes["abstract_only" if paper.text_ok else "no_text"].format(part=notes["part"][kind])
+            if not chosen:
+                note = note.split(";" if lang == "en" else "，")[0] + notes["abstract_used_up"]
             sources = ["abstract"]
         if kind == "method":
-            body = "\n".join(f"{n}. {escape(s)}" for n, s in enumerate(chosen, 1))
+            body = "\n".join(f"{n}. {escape(say(s))}" for n, s in enumerate(chosen, 1))
         else:
-            body = " ".join(escape(s) for s in chosen)
-        return SectionText(kind, f"{body}\n\n*{note}*", sources)
+            body = " ".join(escape(say(s)) for s in chosen)
+        return SectionText(kind, f"{body}\n\n*{note}*", sources), chosen
