@@ -194,8 +194,10 @@ ARXIV_NUM_RETRIES = envint("ARXIV_NUM_RETRIES", "2")
 # --- PDFs ----------------------------------------------------------------------
 PDF_MAX_BYTES = envint("PDF_MAX_BYTES", str(50 * 1024 * 1024))
 PDF_MAX_PAGES = envint("PDF_MAX_PAGES", "80")
-# One deadline for a whole PDF download, not per read: a host trickling bytes cannot hold a worker.
+# One deadline for a whole PDF download, not per read: a host trickling bytes cannot hold a worker. A host silent
+# for PDF_STALL_SECONDS fails the download at once.
 PDF_DOWNLOAD_TIMEOUT_SECONDS = envfloat("PDF_DOWNLOAD_TIMEOUT_SECONDS", "60")
+PDF_STALL_SECONDS = envfloat("PDF_STALL_SECONDS", "10")
 # Reading a PDF runs in a child process with these limits (papers/isolation.py).
 PDF_EXTRACT_TIMEOUT_SECONDS = envfloat("PDF_EXTRACT_TIMEOUT_SECONDS", "120")
 PDF_EXTRACT_MEMORY_MB = envint("PDF_EXTRACT_MEMORY_MB", "1024")

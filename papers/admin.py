@@ -19,11 +19,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import licences, lifecycle
+from . import licences, lifecycle, queue_alerts
 from .auth import ThrottledAdminAuthenticationForm
 from .editorial import evidence, flags, review, review_actions, roles
 from .editorial.diffing import diff_html, highlight_flags
-from .models import FetchRun, Figure, Generation, Paper, PaperEvent, Section, SectionRevision, ServiceAlert, Topic
+from .models import FetchRun, Figure, Generation, Paper, PaperEvent, Section, SectionRevision, Topic
 from .public.rendering import render_markdown
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
@@ -263,7 +263,7 @@ class PaperAdmin(admin.ModelAdmin):
         axes = [[(f"{field}__exact={value}", label, counts[field, value]) for value, label in choices]
                 for field, choices in (("status", Paper.Status.choices), ("stage", Paper.Stage.choices))]
         return super().changelist_view(request, {
-            **(extra_context or {}), "axis_counts": axes, "alerts": ServiceAlert.objects.all(),
+            **(extra_context or {}), "axis_counts": axes, "alerts": queue_alerts.current(),
         })
 
     # --- bulk actions -------------------------------------------------------------

@@ -19,8 +19,8 @@ def validate_arxiv_id(text):
                               code="arxiv_id")
 
 
-# An arXiv category: cs.CV, math.GT, astro-ph.CO, quant-ph, hep-th.
-ARXIV_CATEGORY_RE = re.compile(r"[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]{2,})?")
+# An arXiv category: cs.CV, math.GT, astro-ph.CO, quant-ph, hep-th, cond-mat.mes-hall, physics.atom-ph.
+ARXIV_CATEGORY_RE = re.compile(r"[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]+(?:-[A-Za-z]+)*)?")
 
 
 def validate_categories(text):
@@ -32,11 +32,22 @@ def validate_categories(text):
 
 
 def validate_query(text):
-    """An arXiv search whose parentheses balance, so it cannot close the group the categories narrow."""
-    depth = 0
+    """An arXiv search whose parentheses balance outside its quoted phrases, and whose quotes close, so it cannot
+    close the group the categories narrow."""
+    depth, quoted = 0, False
     for char in text or "":
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth < 0:
-            break
+        if char == '"':
+            quoted = not quoted
+        elif not quoted:
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if depth < 0:
+                break
+    if quoted:
+        raise ValidationError("the query has a quote that does not close", code="query")
     if depth:
         raise ValidationError("the query's parentheses do not balance", code="query")
+
+
+def phrase(text):
+    """`text` as one quoted arXiv search phrase: its own quotes and parentheses would end or regroup it."""
+    return '"' + " ".join(re.sub(r'["()]', " ", text).split()) + '"'

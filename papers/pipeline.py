@@ -64,19 +64,14 @@ def licence_changes(paper):
 
 def body_chunks(resp, deadline, url):
     """The response body as it arrives, stopped at `deadline` (time.monotonic()) however slowly it trickles in:
-    each read waits at most until the deadline, and returns what one receive brought."""
+    each read returns what one receive brought, so the deadline is checked between receives."""
     while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        if time.monotonic() > deadline:
             raise lifecycle.Retry(f"downloading {url} took over {settings.PDF_DOWNLOAD_TIMEOUT_SECONDS:g} s "
                                   "(PDF_DOWNLOAD_TIMEOUT_SECONDS); stopped")
-        if resp.raw.connection and resp.raw.connection.sock:
-            resp.raw.connection.sock.settimeout(remaining)
         try:
-            chunk = resp.raw.read1(64 * 1024, decode_content=True)
-        except urllib3.exceptions.ReadTimeoutError:
-            continue  # the deadline passed during the read: said above
-        except urllib3.exceptions.HTTPError as exc:
+            chunk = resp.raw.read1(64 * 1024)
+        except urllib3.exceptions.HTTPError as exc:  # a stall past the read timeout among them
             raise lifecycle.Retry(f"downloading {url} failed: {exc}") from exc
         if not chunk:
             return
@@ -84,13 +79,18 @@ def body_chunks(resp, deadline, url):
 
 
 def fetch_pdf(url, target):
-    """Stream a PDF to `target` within PDF_DOWNLOAD_TIMEOUT_SECONDS in all, refusing anything over the size cap or
-    not a PDF."""
+    """Stream a PDF to `target`, its body within PDF_DOWNLOAD_TIMEOUT_SECONDS of the answer, refusing anything over
+    the size cap or not a PDF."""
     partial = target.with_suffix(".part")
-    deadline = time.monotonic() + settings.PDF_DOWNLOAD_TIMEOUT_SECONDS
+    seconds = settings.PDF_DOWNLOAD_TIMEOUT_SECONDS
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with arxiv_source.session().get(url, stream=True, timeout=settings.PDF_DOWNLOAD_TIMEOUT_SECONDS) as resp:
+        # Identity encoding: each read then returns the bytes one receive brought (a decoder may wait for more).
+        # A host silent for PDF_STALL_SECONDS fails the read, so the deadline is late by that at most.
+        with arxiv_source.session().get(url, stream=True, headers={"Accept-Encoding": "identity"},
+                                        timeout=(seconds, min(seconds, settings.PDF_STALL_SECONDS))) as resp:
+            # From here: the pacing wait before the request is not the download's.
+            deadline = time.monotonic() + seconds
             if resp.status_code == 429 or resp.status_code >= 500:
                 raise lifecycle.Retry(f"arXiv answered {resp.status_code} for {url}")
             if resp.status_code != 200:

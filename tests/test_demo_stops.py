@@ -61,8 +61,10 @@ def start_demo(project, port):
 
 # Ctrl-C and a closed terminal signal the whole foreground process group; `kill` or a service manager may signal
 # make alone (GNU make passes SIGTERM on to its child; on SIGINT and SIGHUP it waits for the group to get them).
-@pytest.mark.parametrize("sig, to", [(signal.SIGINT, "group"), (signal.SIGHUP, "group"), (signal.SIGTERM, "make")],
-                         ids=["ctrl-c", "terminal-closed", "sigterm-to-make"])
+# make killed outright leaves the supervisor without its parent, which it notices.
+@pytest.mark.parametrize("sig, to", [(signal.SIGINT, "group"), (signal.SIGHUP, "group"), (signal.SIGTERM, "make"),
+                                     (signal.SIGKILL, "make")],
+                         ids=["ctrl-c", "terminal-closed", "sigterm-to-make", "make-killed"])
 def test_the_demo_stops_everything_it_started(project, sig, to):
     demo, processes = start_demo(project, free_port())
     assert len(processes) >= 6, "make, the supervisor, the server, the cluster and its workers"

@@ -67,6 +67,15 @@ def test_a_successful_login_clears_the_count(locktest):
         assert WRONG in log_in(client, "locktest", "wrong"), "four more failures are not yet a lock"
 
 
+def test_a_post_without_a_password_neither_counts_nor_forgives(locktest):
+    client = Client()
+    for _ in range(4):
+        log_in(client, "locktest", "wrong")
+    log_in(client, "locktest", "")
+    assert WRONG in log_in(client, "locktest", "wrong"), "the fifth failure"
+    assert LOCKED in log_in(client, "locktest", "right-password")
+
+
 @only_on_sqlite
 def test_forty_parallel_wrong_attempts_get_five_evaluations(project):
     # gunicorn with 16 threads, the project's real password hashing: the attempts overlap as real ones do.

@@ -38,6 +38,12 @@ def test_an_author_name_with_a_slash_or_url_characters_breaks_no_page(topic, pub
     assert paper.publication.title in reader.get(link).content.decode(), "the author's link lists the paper"
 
 
+def test_an_empty_author_name_from_a_post_is_left_out(db):
+    post = """## Avatars\n**Authors:Ada Lovelace, , Alan Turing,**\n\nWe present X.\n\n[PDF](https://arxiv.org/abs/2409.99999v1)\n"""
+    posts.import_post(post)
+    assert Paper.objects.get().authors == ["Ada Lovelace", "Alan Turing"]
+
+
 def test_a_topic_named_in_chinese_has_its_pages_feeds_and_search(db, fake_arxiv, publisher):
     topic = Topic.objects.create(name="元宇宙/虚拟人", slug=slugify("元宇宙/虚拟人", allow_unicode=True),
                                  query='all:"virtual human"', language="zh")
@@ -152,6 +158,8 @@ def topic_form(**changes):
     ({"categories": "cs.CV cat:x"}, "not arXiv categories: cat:x"),
     ({"query": 'abs:"talking head") OR (all:*'}, "the query&#x27;s parentheses do not balance"),
     ({"query": "(ti:avatar"}, "the query&#x27;s parentheses do not balance"),
+    ({"query": 'ti:"(" ) OR all:foo OR ( ti:")"'}, "the query&#x27;s parentheses do not balance"),
+    ({"query": 'ti:"avatar'}, "the query has a quote that does not close"),
 ])
 def test_a_topic_whose_query_could_escape_its_categories_is_refused(django_user_model, changes, error):
     admin = Client()
@@ -165,7 +173,9 @@ def test_a_topic_with_real_categories_and_a_grouped_query_is_saved(django_user_m
     admin = Client()
     admin.force_login(user_in(django_user_model, "root", superuser=True))
     response = admin.post("/admin/papers/topic/add/", topic_form(
-        query='(abs:"talking head" OR ti:avatar) ANDNOT ti:survey', categories="cs.CV astro-ph.CO quant-ph"))
+        query='(abs:"talking head (THG)" OR ti:avatar) ANDNOT ti:survey',
+        categories="cs.CV astro-ph.CO quant-ph cond-mat.mes-hall physics.atom-ph math-ph q-bio.NC"))
     assert response.status_code == 302
-    assert Topic.objects.get().arxiv_query() == \
-        '((abs:"talking head" OR ti:avatar) ANDNOT ti:survey) AND (cat:cs.CV OR cat:astro-ph.CO OR cat:quant-ph)'
+    assert Topic.objects.get().arxiv_query() == (
+        '((abs:"talking head (THG)" OR ti:avatar) ANDNOT ti:survey) AND (cat:cs.CV OR cat:astro-ph.CO OR '
+        'cat:quant-ph OR cat:cond-mat.mes-hall OR cat:physics.atom-ph OR cat:math-ph OR cat:q-bio.NC)')

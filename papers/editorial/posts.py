@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils.text import slugify
 
 from .. import lifecycle
-from ..identifiers import is_arxiv_id
+from ..identifiers import is_arxiv_id, phrase
 from ..ingest.arxiv_source import find_links
 from ..models import Generation, Paper, Topic
 from . import drafts
@@ -147,7 +147,7 @@ def parse_entry(title, block):
     return Entry(
         title=re.sub(r"\s+", " ", title), arxiv_id=pdf.group(2), version=int(pdf.group(3) or 1),
         abs_url=pdf.group(1).replace("http://", "https://"),
-        authors=[a.strip() for a in re.split(r",\s*", authors.group(1))] if authors else [],
+        authors=[a.strip() for a in re.split(r",\s*", authors.group(1)) if a.strip()] if authors else [],
         abstract=re.sub(r"\s+", " ", abstract), comment=pdf.group(4).strip(), sections=sections,
         screenshots=screenshots,
     )
@@ -200,7 +200,7 @@ def topic_for(name, language):
         found = Topic.objects.filter(match).order_by("pk").first()
         if found:
             return found, how
-    topic = Topic.objects.create(slug=slug, name=name, query=f'all:"{name}"', language=language, active=False)
+    topic = Topic.objects.create(slug=slug, name=name, query=f"all:{phrase(name)}", language=language, active=False)
     return topic, "new topic"
 
 

@@ -162,7 +162,7 @@ def to_record(result):
         arxiv_id=arxiv_id,
         version=version,
         title=normalize_space(result.title),
-        authors=[normalize_space(a.name) for a in result.authors],
+        authors=[normalize_space(a.name) for a in result.authors if normalize_space(a.name)],
         abstract=abstract,
         comment=comment,
         journal_ref=normalize_space(result.journal_ref),

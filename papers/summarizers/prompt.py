@@ -21,7 +21,7 @@ from .base import PaperText, SectionText
 PROMPT_VERSION = "digest-2026-12-1"
 LANGUAGE_NAMES = {"zh": "Simplified Chinese", "en": "English"}
 PARTS = ("introduction", "method", "experiments", "conclusion")
-FENCE_WORDS_RE = re.compile(r"PAPER\s*(START|END)", re.I)
+FENCE_WORDS_RE = re.compile(r"\bPAPER\s+(START|END)\b", re.I)
 
 SYSTEM_INSTRUCTION = """You write the digest a busy researcher reads before deciding whether to read a paper.
 You are given one paper between the line PAPER START and the line PAPER END, both followed by the same random

@@ -1,12 +1,11 @@
 """Run the demo's django-q2 cluster and web server, and stop both, whole, however this process is told to stop.
 
 Each child runs in its own session, so stopping is ours to do: SIGTERM to each (the cluster finishes its current
-tasks), then SIGKILL to whatever of either process group is left after STOP_SECONDS. A cluster killed mid-paper loses
-nothing (its claim lapses and the resume schedule takes the paper up). The supervisor's own parent dying (make
-killed alone) stops it too (Linux's parent-death signal), and a second demo stops a first one still running.
+tasks), then SIGKILL to whatever of either process group is left after STOP_SECONDS. A cluster killed mid-paper
+loses nothing (its claim lapses and the resume schedule takes the paper up). The supervisor also stops when its
+parent goes (make killed alone), and a second demo stops what is left of a first one.
 """
 
-import ctypes
 import os
 import signal
 import subprocess
@@ -18,23 +17,22 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 STOP_SECONDS = 10
-PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent(sig=signal.SIGTERM):
-    """Have the kernel send `sig` to this process when its parent exits (Linux; elsewhere a no-op)."""
+def started_at(pid):
+    """The process's start time in clock ticks since boot (/proc/PID/stat field 22): with the pid, it names one
+    process, where a pid alone may have been reused since."""
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, sig)
-    except (OSError, AttributeError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def signal_group(pid, sig):
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
         pass
-
-
-def ours(pid):
-    """Whether `pid` is still a process of this project's manage.py: a stale pidfile's numbers may be reused."""
-    try:
-        return str(settings.BASE_DIR / "manage.py").encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
 
 
 def group_alive(pid):
@@ -42,26 +40,47 @@ def group_alive(pid):
         os.killpg(pid, 0)
     except ProcessLookupError:
         return False
+    except PermissionError:
+        return True
     return True
 
 
-def stop_groups(pids, gone=lambda pid: not group_alive(pid)):
-    """SIGTERM to each of `pids`, and SIGKILL to what is left of the process groups they lead after STOP_SECONDS.
-    The first signal goes to the leader alone: a django-q2 cluster stops its own workers, and waits forever for
-    workers that were signalled too."""
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
+def stop_children(children):
+    """SIGTERM to each child (to the leader alone: a django-q2 cluster stops its own workers, and waits forever for
+    workers signalled as well), then SIGKILL to what is left of their process groups after STOP_SECONDS."""
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + STOP_SECONDS
-    while not all(gone(pid) for pid in pids) and time.monotonic() < deadline:
+    # poll() reaps a child that ended: a zombie leader would count its group alive.
+    while any(child.poll() is None or group_alive(child.pid) for child in children) and time.monotonic() < deadline:
         time.sleep(0.1)
-    for pid in pids:
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    for child in children:
+        if child.poll() is None:
+            child.kill()
+        if group_alive(child.pid):
+            signal_group(child.pid, signal.SIGKILL)
+        child.wait()
+
+
+def stop_left_over(entries):
+    """Stop what is still running of an earlier demo, named by (pid, start time) with its supervisor first: the
+    supervisor, which stops its children itself, then the process groups of those children still there."""
+    alive = [pid for pid, start in entries if start and started_at(pid) == start]
+    if entries and entries[0][0] in alive:
+        os.kill(entries[0][0], signal.SIGTERM)
+        deadline = time.monotonic() + STOP_SECONDS + 5
+        while started_at(entries[0][0]) == entries[0][1] and time.monotonic() < deadline:
+            time.sleep(0.1)
+    groups = [pid for pid, _ in entries[1:] if pid in alive]
+    for pid in groups:
+        signal_group(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_SECONDS
+    while any(group_alive(pid) for pid in groups) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid in groups:
+        signal_group(pid, signal.SIGKILL)
+    return alive
 
 
 class Command(BaseCommand):
@@ -71,34 +90,29 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args, port, **options):
-        die_with_parent()
+        parent = os.getppid()
         pidfile = settings.VAR_DIR / "demo.pids"
         self.stop_earlier(pidfile)
         stopping = []
-
-        def request_stop(signum, frame):
-            stopping.append(signum)
-
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(sig, request_stop)
+            signal.signal(sig, lambda signum, frame: stopping.append(signum))
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         children = {
             "cluster": subprocess.Popen([*manage, "qcluster"], start_new_session=True),
             "server": subprocess.Popen([*manage, "runserver", "--noreload", f"127.0.0.1:{port}"],
                                        start_new_session=True),
         }
-        pidfile.write_text(" ".join(str(p) for p in [os.getpid(), *(c.pid for c in children.values())]))
+        mine = " ".join(f"{pid}:{started_at(pid)}" for pid in [os.getpid(), *(c.pid for c in children.values())])
+        pidfile.write_text(mine)
         try:
-            while not stopping and all(child.poll() is None for child in children.values()):
+            while not stopping and os.getppid() == parent and all(c.poll() is None for c in children.values()):
                 time.sleep(0.2)
         finally:
-            by_pid = {child.pid: child for child in children.values()}
-            # Our own children stay zombies, counted alive, until reaped: poll() reaps them.
-            stop_groups(list(by_pid), gone=lambda pid: by_pid[pid].poll() is not None and not group_alive(pid))
-            for child in children.values():
-                child.wait()
-            pidfile.unlink(missing_ok=True)
-        ended = next((name for name, child in children.items() if child.returncode and not stopping), None)
+            stop_children(list(children.values()))
+            if pidfile.exists() and pidfile.read_text() == mine:
+                pidfile.unlink()
+        ended = next((name for name, child in children.items()
+                      if child.returncode and not stopping and os.getppid() == parent), None)
         if ended:
             self.stderr.write(f"the {ended} stopped on its own (exit {children[ended].returncode}); stopped the demo")
             sys.exit(1)
@@ -108,12 +122,9 @@ class Command(BaseCommand):
         """A demo still running from before (its terminal closed, say): stop all of it before starting."""
         if not pidfile.exists():
             return
-        pids = [int(p) for p in pidfile.read_text().split() if p.isdigit()]
-        if pids and pids[0] != os.getpid() and ours(pids[0]):
-            self.stdout.write(f"Stopping the demo still running from before (process {pids[0]}).")
-            os.kill(pids[0], signal.SIGTERM)
-            deadline = time.monotonic() + STOP_SECONDS + 5
-            while ours(pids[0]) and time.monotonic() < deadline:
-                time.sleep(0.1)
-        stop_groups([pid for pid in pids[1:] if ours(pid)])
+        entries = [(int(pid), start) for pid, _, start in (e.partition(":") for e in pidfile.read_text().split())
+                   if pid.isdigit()]
+        stopped = stop_left_over(entries)
+        if stopped:
+            self.stdout.write(f"Stopped what was left of an earlier demo (processes {', '.join(map(str, stopped))}).")
         pidfile.unlink(missing_ok=True)
