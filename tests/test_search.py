@@ -15,6 +15,7 @@ from papers.models import Paper, Section, Topic
 from papers.public import search
 
 from .conftest import only_on_postgres
+from .factories import paper_in_review, publish, published_paper
 
 
 def test_english_words_find_papers_by_title_abstract_and_published_text(site):
@@ -39,12 +40,12 @@ def test_chinese_words_of_two_or_more_characters_are_found(topic, db):
 
 
 def test_title_matches_rank_above_body_matches(site):
-    method = Section.objects.get(paper=site["belle"], kind="summary", is_current=True)
-    review.edit_section(method.pk, "We compare with EchoFace once.", method.version, site["user"])
-    review.approve_all(site["belle"], site["user"])
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        lifecycle.publish(site["belle"], site["user"])
-    assert search.search("EchoFace") == [site["avatar"], site["belle"]]
+    titled = published_paper(site["topic"], site["user"], 5, title="Lumina: relightable head avatars")
+    mentioned = paper_in_review(site["topic"], 6)
+    summary = Section.objects.get(paper=mentioned, kind="summary", is_current=True)
+    review.edit_section(summary.pk, "We compare with Lumina once.", summary.version, site["user"])
+    mentioned = publish(mentioned, site["user"])
+    assert search.search("Lumina") == [titled, mentioned]
 
 
 def test_filters_by_topic_and_date(site):

@@ -299,4 +299,4 @@ class ExtractiveSummarizer(Summarizer):
             body = "\n".join(f"{n}. {escape(say(s))}" for n, s in enumerate(chosen, 1))
         else:
             body = " ".join(escape(say(s)) for s in chosen)
-        return SectionText(kind, f"{body}\n\n*{note}*", sources), chosen
+        return SectionText(kind, f"{body}\n\n*{note}*" if body else f"*{note}*", sources), chosen
