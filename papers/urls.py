@@ -1,8 +1,10 @@
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, re_path, register_converter
 
 from .identifiers import ARXIV_ID
 from .public import feeds, views
 from .public.caching import cached_public
+from .public.sitemaps import SITEMAPS
 
 app_name = "papers"
 
@@ -40,5 +42,9 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("lang/<str:code>/", views.set_language, name="set_language"),
     path("source/", views.source, name="source"),
+    path("robots.txt", views.robots, name="robots"),
+    path("sitemap.xml", cached_public(sitemap_views.index), {"sitemaps": SITEMAPS, "sitemap_url_name": "papers:sitemap"},
+         name="sitemap_index"),
+    path("sitemap-<section>.xml", cached_public(sitemap_views.sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     re_path(rf"^paper/(?P<arxiv_id>{ARXIV_ID})/$", views.paper_detail, name="paper"),
 ]

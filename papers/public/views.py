@@ -15,10 +15,12 @@ from django.core.cache import cache
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Prefetch, Q, prefetch_related_objects
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils._os import safe_join
+from django.utils.html import strip_tags
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import Truncator
 from django.utils.translation import check_for_language
 
 from ..editorial import roles
@@ -26,6 +28,7 @@ from ..models import Figure, Paper, Section, Topic
 from . import search as search_index
 from . import surfaces
 from .caching import cached_public
+from .rendering import render_markdown
 
 DAYS_PER_PAGE = 20
 PAPERS_PER_PAGE = 30
@@ -118,7 +121,20 @@ def paper_detail(request, arxiv_id):
         "reviewed_at": reviewed,
         "bibtex": bibtex(paper),
         "related": related_papers(paper),
+        "share": share_card(request, paper),
     })
+
+
+def share_card(request, paper):
+    """What a link to the paper shows where it is shared (OpenGraph, Twitter cards): the one-line summary as
+    plain text, the lead figure where its licence lets it be public."""
+    summary = next((s.published_body for s in paper.public_sections if s.kind == "summary"), "")
+    lead = next(iter(paper.public_figures), None)
+    return {
+        "url": request.build_absolute_uri(paper.get_absolute_url()),
+        "description": Truncator(strip_tags(render_markdown(summary))).chars(300),
+        "image": request.build_absolute_uri(settings.MEDIA_URL + (lead.fallback or lead.image)) if lead else "",
+    }
 
 
 def related_papers(paper):
@@ -222,3 +238,10 @@ def media(request, path):
     response["Cache-Control"] = "public, max-age=86400" if public else "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def robots(request):
+    """Crawlers may read the public site, not the admin, and find every public page in the sitemap."""
+    sitemap = request.build_absolute_uri("/sitemap.xml")
+    return HttpResponse(f"User-agent: *\nDisallow: /admin/\nDisallow: /media/\nSitemap: {sitemap}\n",
+                        content_type="text/plain; charset=utf-8")

@@ -1,0 +1,27 @@
+"""sitemap.xml: every public paper and topic page, through the one definition of public (`published()`)."""
+
+from django.contrib.sitemaps import Sitemap
+
+from ..models import Paper, Topic
+
+
+class PaperSitemap(Sitemap):
+    limit = 50_000  # the protocol's cap per file: the index lists one file per 50,000 papers
+
+    def items(self):
+        return Paper.objects.published().select_related("publication").only(
+            "arxiv_id", "publication__created_at").order_by("pk")
+
+    def lastmod(self, paper):
+        return paper.publication.created_at
+
+
+class TopicSitemap(Sitemap):
+    def items(self):
+        return Topic.objects.filter(papers__in=Paper.objects.published()).distinct().order_by("pk")
+
+    def location(self, topic):
+        return f"/t/{topic.slug}/"
+
+
+SITEMAPS = {"papers": PaperSitemap, "topics": TopicSitemap}
