@@ -166,3 +166,10 @@ def test_no_sentence_is_in_two_sections(path):
     for section in get_summarizer("extractive").summarize(text, "en").sections:
         for sentence in sentences_of(section.text):
             assert seen.setdefault(sentence, section.kind) == section.kind, f"{sentence!r} is in two sections"
+
+
+def test_a_formula_in_a_chosen_sentence_stays_a_formula():
+    summary = abstract_only(r"We present HeadX, a renderer whose cost grows as $\mathcal{O}(n \log n)$ in the views.")[
+        "summary"]
+    assert r"$\mathcal{O}(n \log n)$" in summary
+    assert "<msub>" not in str(render_markdown(summary)) and "<math" in str(render_markdown(summary))

@@ -37,7 +37,7 @@ def test_every_feed_is_valid_and_lists_the_published_papers(client, site, url):
     assert avatar.link == f"http://testserver{paper.get_absolute_url()}"
     assert avatar.id == (avatar.link if "rss" in url else f"tag:testserver,2026:paper/{paper.arxiv_id}"), \
         "RSS and Atom items have ids of their own"
-    assert avatar.published_parsed and avatar.updated_parsed
+    assert avatar.published_parsed
     assert [a.name for a in avatar.authors] == ["Ada Lovelace", "Alan Turing"], "one author element per author"
     assert {t.term for t in avatar.tags} == {"cs.CV", "cs.GR"}
     body = avatar.summary
@@ -47,7 +47,8 @@ def test_every_feed_is_valid_and_lists_the_published_papers(client, site, url):
     assert "<img" in body and f'src="http://testserver/media/{lead.fallback or lead.image}"' in body
     assert not [link for link in avatar.links if link.rel == "enclosure"], "no enclosure for a reader to enqueue"
     if "atom" in url:
-        assert b"<updated>" in response.content.split(b"<entry>")[1], "every entry has its updated element"
+        assert avatar.updated_parsed and b"<updated>" in response.content.split(b"<entry>")[1], \
+            "every entry has its updated element"
     for marker in SECRET_MARKERS:
         assert marker not in response.content.decode()
 

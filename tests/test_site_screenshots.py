@@ -5,10 +5,12 @@ nothing overflows the phone's width and that figures are lazy-loaded thumbnails.
 """
 
 import shutil
+from datetime import datetime, timezone
 
 import pytest
 
 from .conftest import ROOT, needs_chromium
+from .factories import paper_in_review, publish
 
 SHOTS = ROOT / "test-artifacts" / "site"
 WIDTHS = {"phone": (390, 844), "desktop": (1280, 900)}
@@ -21,9 +23,15 @@ def test_every_page_at_phone_and_desktop_widths(browser, live_server, site):
     SHOTS.mkdir(parents=True)
     print(f"\nscreenshots: {SHOTS}")
     avatar, topic = site["avatar"], site["topic"]
+    formulas = publish(paper_in_review(
+        topic, 3, title=r"Relighting a $360^o$ head in $\mathcal{O}(n)$ time",
+        abstract=r"We relight heads with $k \le 8$ lights; error falls as $\frac{1}{\sqrt{n}}$ for $n$ views.",
+        arxiv_published=datetime(2026, 11, 2, 17, tzinfo=timezone.utc),
+        arxiv_updated=datetime(2026, 11, 20, 9, tzinfo=timezone.utc)), site["user"])
     pages = {
         "home": "/", "topic": f"/t/{topic.slug}/", "day": f"/t/{topic.slug}/{avatar.published_on}/",
-        "paper": avatar.get_absolute_url(), "search": "/search/?q=avatars", "author": "/author/Ada Lovelace/",
+        "paper": avatar.get_absolute_url(), "paper-math": formulas.get_absolute_url(), "search": "/search/?q=avatars",
+        "author": "/author/Ada Lovelace/",
     }
     for device, (width, height) in WIDTHS.items():
         for scheme in ("light", "dark"):
@@ -36,6 +44,9 @@ def test_every_page_at_phone_and_desktop_widths(browser, live_server, site):
                 overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
                 assert overflow <= 0, f"{name} overflows the {device} width by {overflow}px"
                 page.screenshot(path=str(SHOTS / f"{name}-{device}-{scheme}.png"), full_page=True)
+                if name == "paper-math":
+                    widths = page.eval_on_selector_all("h1 math, .abstract math", "els => els.map(e => e.getBoundingClientRect().width)")
+                    assert len(widths) == 5 and all(w > 5 for w in widths), f"MathML laid out: {widths}"
                 if name == "paper":
                     images = page.eval_on_selector_all(
                         "figure picture", "els => els.map(e => [e.querySelector('img').loading, "

@@ -1,15 +1,19 @@
 """Markdown to safe HTML: the only way generated or edited text reaches a page.
 
 Markdown first, then nh3 with a short allow-list: no raw HTML, no images (a
-model must not put pictures or tracking pixels on our pages), https links only.
+model must not put pictures or tracking pixels on our pages), https links only;
+$…$ formulas become MathML.
 """
 
 import re
+import secrets
 import threading
 
 import markdown
 import nh3
 from django.utils.safestring import mark_safe
+
+from .math import math_html, split_math
 
 ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "em", "strong", "code", "pre", "blockquote", "a", "h3", "h4"}
 ALLOWED_ATTRIBUTES = {"a": {"href"}}
@@ -37,11 +41,19 @@ def keep_https_links(tag, attribute, value):
 
 
 def render_markdown(text):
+    # Formulas first, kept out of Markdown's way (an underscore in $x_1$ is not emphasis) as placeholders that
+    # Markdown and nh3 leave alone, then put back as MathML cleaned on its own allow-list (papers/public/math.py).
+    # The placeholder carries a fresh nonce, so text that spells one out is not taken for a formula.
+    formulas, pieces, nonce = [], [], secrets.token_hex(8)
+    for kind, piece in split_math(text or ""):
+        if kind == "math":
+            formulas.append(piece)
+            piece = f"MATH{nonce}N{len(formulas) - 1}X"
+        pieces.append(piece)
     # No raw HTML at all: escaped before Markdown sees it, so an unclosed HTML block in
     # generated text cannot swallow the Markdown after it. nh3 then enforces the allow-list.
-    text = (text or "").replace("<", "&lt;")
-    html = _converter().convert(text)
-    return mark_safe(nh3.clean(
+    html = _converter().convert("".join(pieces).replace("<", "&lt;"))
+    html = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         clean_content_tags={"script", "style"},
@@ -49,4 +61,11 @@ def render_markdown(text):
         attribute_filter=keep_https_links,
         url_schemes={"https"},
         link_rel="noopener noreferrer nofollow",
-    ))
+    )
+    html = re.sub(rf"MATH{nonce}N(\d+)X", lambda m: formulas[int(m.group(1))], html)
+    return mark_safe(html)
+
+
+def render_text(text):
+    """A title or an abstract (plain text) as HTML: escaped, its formulas as MathML."""
+    return mark_safe(math_html(text))

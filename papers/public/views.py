@@ -87,7 +87,9 @@ def day_digest(request, slug, day):
     except ValueError:
         raise Http404("not a date") from None
     published = Paper.objects.published().filter(topics=topic)
-    papers = list(Paper.objects.published().with_public_parts().filter(topics=topic, published_on=day).order_by("published_at", "pk"))
+    # Newest first, as on the home page and in the feeds.
+    papers = list(Paper.objects.published().with_public_parts().filter(topics=topic, published_on=day)
+                  .order_by("-published_at", "-pk"))
     if not papers:
         raise Http404("no digest for this day")
     previous = published.filter(published_on__lt=day).aggregate(d=Max("published_on"))["d"]
@@ -122,6 +124,8 @@ def paper_detail(request, arxiv_id):
         "bibtex": bibtex(paper),
         "related": related_papers(paper),
         "share": share_card(request, paper),
+        # The way back: the paper's first topic (by name) and the day it was published there.
+        "crumb": min(paper.topics.all(), key=lambda topic: topic.name, default=None),
     })
 
 
@@ -141,7 +145,7 @@ def related_papers(paper):
     """Ranking every paper against this one costs ~100 ms at 10,000 papers: do it once a day per paper."""
     ids = cache.get_or_set(surfaces.related_key(paper.pk), lambda: [p.pk for p in search_index.related(paper)],
                            RELATED_CACHE_SECONDS)
-    found = Paper.objects.published().in_bulk(ids)
+    found = Paper.objects.published().select_related("publication").in_bulk(ids)
     return [found[pk] for pk in ids if pk in found]
 
 

@@ -18,6 +18,7 @@ first. No section opens with a sentence that points back at something not shown
 import math
 import re
 
+from ..public.math import MATH_RE
 from ..stopwords import STOPWORDS
 from .base import PaperText, SectionText, Summarizer, SummaryResult
 
@@ -222,7 +223,12 @@ def pick(sentences, prior_tokens, count, exclude=(), first=()):
 
 
 def escape(sentence):
-    return MARKDOWN_SPECIAL_RE.sub(r"\\\1", sentence)
+    """The sentence as Markdown that shows it as it is; its $…$ formulas are left for the renderer's MathML."""
+    pieces, last = [], 0
+    for match in MATH_RE.finditer(sentence):
+        pieces += [MARKDOWN_SPECIAL_RE.sub(r"\\\1", sentence[last:match.start()]), match.group(0)]
+        last = match.end()
+    return "".join(pieces) + MARKDOWN_SPECIAL_RE.sub(r"\\\1", sentence[last:])
 
 
 def page_range(pages):

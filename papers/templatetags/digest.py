@@ -1,8 +1,15 @@
 from django import template
 
 from ..editorial import flags
-from ..public.rendering import render_markdown
+from ..public.rendering import render_markdown, render_text
 
 register = template.Library()
 register.filter("markdown", render_markdown)
 register.filter("flag_label", flags.label)
+register.filter("math", render_text)
+
+
+@register.filter
+def kinds(sections):
+    """The kinds of a paper's sections, to place what goes between them."""
+    return {section.kind for section in sections}

@@ -1,0 +1,82 @@
+"""What a reader sees of a paper: its abstract, its arXiv dates, the way back, figures where expected, one order,
+and formulas as MathML."""
+
+import re
+from datetime import datetime, timezone
+
+from django.urls import reverse
+
+from papers.editorial import review
+from papers.models import Paper
+
+from .factories import paper_in_review, publish
+
+SUBMITTED = datetime(2026, 11, 2, 17, 0, tzinfo=timezone.utc)
+UPDATED = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
+
+
+def get(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def test_the_paper_page_has_the_abstract_the_arxiv_dates_and_the_way_back(client, topic, publisher):
+    paper = publish(paper_in_review(topic, 1, arxiv_published=SUBMITTED, arxiv_updated=UPDATED,
+                                    categories=["cs.GR", "cs.CV"], primary_category="cs.CV"), publisher)
+    page = get(client, paper.get_absolute_url())
+    assert '<section class="digest-section abstract"' in page and paper.publication.abstract[:60] in page
+    assert 'Submitted to arXiv <time datetime="2026-11-02">2026-11-02</time>' in page
+    assert 'updated <time datetime="2026-11-20">2026-11-20</time>, version 1 · ' in page
+    assert f'published here <time datetime="{paper.published_on}">' in page
+    assert page.index('class="cat primary">cs.CV<') < page.index('class="cat">cs.GR<'), "the primary category first"
+    crumbs = page[page.index('<nav class="breadcrumbs"'):page.index("</nav>", page.index('<nav class="breadcrumbs"'))]
+    assert f'href="/t/{topic.slug}/"' in crumbs and f'href="/t/{topic.slug}/{paper.published_on}/#p-{paper.pk}"' in crumbs
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S).group(1)
+    assert "<a " not in heading, "the title does not link to the page it is on"
+
+
+def test_the_figures_come_after_the_key_takeaways_at_full_resolution(client, topic, publisher):
+    paper = publish(paper_in_review(topic, 1), publisher)
+    page = get(client, paper.get_absolute_url())
+    figure = page.index("<figure>")
+    assert page.index('class="digest-section key_takeaways"') < figure < page.index('class="digest-section method"')
+    lead = paper.figures.get(kept=True)
+    assert f'/media/{lead.thumbnail} 480w, /media/{lead.image} {lead.width}w' in page
+
+
+def test_the_day_digest_folds_the_abstract_and_lists_the_newest_first(client, topic, publisher):
+    first = publish(paper_in_review(topic, 1), publisher)
+    second = publish(paper_in_review(topic, 2), publisher)
+    page = get(client, reverse("papers:day", args=[topic.slug, second.published_on]))
+    assert page.count('<details class="abstract"') == 2
+    assert page.index(f'id="p-{second.pk}"') < page.index(f'id="p-{first.pk}"'), "newest first, as on the home page"
+    home = get(client, "/")
+    assert home.index(second.publication.title) < home.index(first.publication.title)
+
+
+def test_formulas_in_titles_abstracts_and_sections_are_mathml(client, topic, publisher):
+    paper = paper_in_review(topic, 1, title=r"A $360^o$ view in $\mathcal{O}(n)$ time",
+                            abstract=r"We render $x_1$ at $5 and $10 per frame, with $\left( x$ left as it is.")
+    summary = paper.sections.get(kind="summary", is_current=True)
+    review.edit_section(summary.pk, r"Costs fall as $n^2$ grows.", summary.version, publisher)
+    paper = publish(Paper.objects.get(pk=paper.pk), publisher)
+    for url in [paper.get_absolute_url(), "/", reverse("papers:day", args=[topic.slug, paper.published_on])]:
+        # The <title>, the cards and the BibTeX are plain text (BibTeX keeps LaTeX).
+        page = re.sub(r"<pre>.*?</pre>", "", get(client, url).split("<body>", 1)[1], flags=re.S)
+        assert "<math" in page and "<msup><mn>360</mn><mi>o</mi></msup>" in page, url
+        assert "$360^o$" not in page, url
+    page = get(client, paper.get_absolute_url())
+    assert "<msub><mi>x</mi><mn>1</mn></msub>" in page and "<msup><mi>n</mi><mn>2</mn></msup>" in page
+    assert "$5 and $10" in page, "money is not a formula"
+    assert r"$\left( x$" in page, "a formula latex2mathml cannot read stays as the authors wrote it"
+    feed = get(client, "/feed/atom/")
+    assert "&lt;math" in feed or "<math" in feed, "the feed's content carries the MathML"
+
+
+def test_related_papers_show_their_published_title(client, topic, publisher):
+    first = publish(paper_in_review(topic, 1), publisher)
+    second = publish(paper_in_review(topic, 2), publisher)
+    Paper.objects.filter(pk=second.pk).update(title="AN UNPUBLISHED NEW TITLE")
+    page = get(client, first.get_absolute_url())
+    assert "AN UNPUBLISHED NEW TITLE" not in page
