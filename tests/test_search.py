@@ -1,6 +1,7 @@
 """Search over published papers: English and Chinese, ranked, filtered, never unpublished."""
 
 import datetime
+import re
 import io
 
 from django.core.management import call_command
@@ -119,3 +120,27 @@ def test_upgrading_postgresql_keeps_published_papers_searchable(transactional_db
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_other_forms_of_a_word_and_a_word_typed_short_find_the_paper(topic, publisher):
+    paper = published_paper(topic, publisher, 1, title="Talking Head Reconstruction with Gaussian Avatars")
+    for query in ["talking heads", "reconstructing", "reconstructions", "gaussian avatar", "Reconstructio",
+                  "talking hea"]:
+        assert search.search(query) == [paper], query
+    assert search.search("reconstructing avatars nothing-like-this") == []
+
+
+def test_an_arxiv_id_goes_straight_to_its_paper_if_public(client, topic, publisher):
+    paper = published_paper(topic, publisher, 1)
+    for query in [paper.arxiv_id, f"{paper.arxiv_id}v1", f"arXiv:{paper.arxiv_id}v3", f" {paper.arxiv_id} "]:
+        response = client.get("/search/", {"q": query})
+        assert response.status_code == 302 and response["Location"] == paper.get_absolute_url(), query
+    draft = paper_in_review(topic, 2)
+    response = client.get("/search/", {"q": draft.arxiv_id})
+    assert response.status_code == 200 and draft.title not in response.content.decode()
+
+
+def test_the_filters_have_visible_labels(client, db):
+    page = client.get("/search/").content.decode()
+    assert re.search(r'<label>Published from <input type="date" name="from"', page)
+    assert re.search(r'<label>to <input type="date" name="to"', page)

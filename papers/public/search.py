@@ -3,7 +3,10 @@
 Both databases keep a table `papers_fts` a row per published paper, written when it is
 published and ranked title first, then authors, abstract and published text: on SQLite
 (the embedded default) an FTS5 table ranked by bm25, on PostgreSQL a GIN-indexed
-weighted tsvector ranked by ts_rank (both made by migrations 0005 and 0009). Neither
+weighted tsvector ranked by ts_rank (both made by migrations 0005 and 0009). Both stem
+English ("heads" finds "Head", "reconstructing" finds "Reconstruction": FTS5's porter
+tokenizer, PostgreSQL's 'english' configuration; migration 0016), and the last word of a
+query also matches as a prefix, so a word typed a letter or two short still finds. Neither
 tokenizer splits Chinese into words, so Chinese text is indexed and queried as
 overlapping character bigrams ("音频驱动" -> "音频 频驱 驱动"): a query matches
 where all its bigrams occur, which finds two-character words and longer phrases.
@@ -58,8 +61,8 @@ def index_paper(paper):
             else:
                 cursor.execute(
                     "INSERT INTO papers_fts (rowid, document) VALUES (%s, "
-                    "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B') || "
-                    "setweight(to_tsvector('simple', %s), 'C') || setweight(to_tsvector('simple', %s), 'D')) "
+                    "setweight(to_tsvector('english', %s), 'A') || setweight(to_tsvector('english', %s), 'B') || "
+                    "setweight(to_tsvector('english', %s), 'C') || setweight(to_tsvector('english', %s), 'D')) "
                     "ON CONFLICT (rowid) DO UPDATE SET document = EXCLUDED.document",
                     values,
                 )
@@ -103,19 +106,31 @@ def search(query, topic=None, date_from=None, date_to=None, limit=50, exclude=No
     # The filters (published(), topic, dates) run inside the ranking query, so a filtered
     # search ranks every match in the filter, and only the papers shown are loaded.
     allowed, params = papers.order_by().values("pk").query.sql_with_params()
+    # The last word, a Latin word of three letters or more (not a Chinese bigram), may be typed short: it also
+    # matches as a prefix, less its last three letters, since the index holds stems ("reconstructio" is no prefix
+    # of "reconstruct").
+    last = words[-1]
+    short = last[:max(3, len(last) - 3)] if not any_term and len(last) >= 3 and last.isascii() else None
     if connection.vendor == "sqlite":
-        match = (" OR " if any_term else " ").join(f'"{w}"' for w in words)
+        quoted = [f'"{w}"' for w in words]
+        if short:
+            quoted[-1] = f'({quoted[-1]} OR "{short}"*)'
+        match = (" OR " if any_term else " AND ").join(quoted)
         # "+rowid": without the plus, FTS5 runs the match once per allowed paper.
         sql = (f"SELECT rowid FROM papers_fts WHERE papers_fts MATCH %s AND +rowid IN ({allowed}) "
                f"ORDER BY bm25(papers_fts, {', '.join(map(str, WEIGHTS))}), rowid DESC LIMIT %s")
         arguments = [match, *params, limit]
     else:
+        words = [re.sub(r"\W", "", w) for w in words]
+        if short:
+            words[-1] = f"({words[-1]} | {short}:*)"
         match = (" | " if any_term else " & ").join(words)
+        # Stemmed ('english', as rows are written now) or as typed ('simple', rows written before migration 0016).
+        query = "(to_tsquery('english', %s) || to_tsquery('simple', %s))"
         # ts_rank's weights are listed D, C, B, A: body, abstract, authors, title.
-        sql = (f"SELECT rowid FROM papers_fts WHERE document @@ to_tsquery('simple', %s) AND rowid IN ({allowed}) "
-               "ORDER BY ts_rank('{0.1, 0.2, 0.5, 1.0}', document, to_tsquery('simple', %s)) DESC, rowid DESC "
-               "LIMIT %s")
-        arguments = [match, *params, match, limit]
+        sql = (f"SELECT rowid FROM papers_fts WHERE document @@ {query} AND rowid IN ({allowed}) "
+               f"ORDER BY ts_rank('{{0.1, 0.2, 0.5, 1.0}}', document, {query}) DESC, rowid DESC LIMIT %s")
+        arguments = [match, match, *params, match, match, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, arguments)
         ranked = [row[0] for row in cursor.fetchall()]

@@ -7,6 +7,7 @@ until the next publication (papers/caching.py).
 """
 
 import datetime
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -24,11 +25,14 @@ from django.utils.text import Truncator
 from django.utils.translation import check_for_language
 
 from ..editorial import roles
+from ..identifiers import ARXIV_ID
 from ..models import Figure, Paper, Section, Topic
 from . import search as search_index
 from . import surfaces
 from .caching import cached_public
 from .rendering import render_markdown
+
+ARXIV_QUERY_RE = re.compile(rf"(?:arxiv:\s*)?(?P<id>{ARXIV_ID})(?:v\d+)?", re.I)
 
 DAYS_PER_PAGE = 20
 PAPERS_PER_PAGE = 30
@@ -166,6 +170,12 @@ def author(request, name):
 @cached_public
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
+    # An arXiv id, with or without its version (or "arXiv:"), goes straight to its paper where it is public.
+    wanted = ARXIV_QUERY_RE.fullmatch(query)
+    if wanted:
+        paper = Paper.objects.published().filter(arxiv_id=wanted["id"]).first()
+        if paper:
+            return HttpResponseRedirect(paper.get_absolute_url())
     topic = Topic.objects.filter(slug=request.GET.get("topic")).first() if request.GET.get("topic") else None
     date_from, date_to = parse_date(request.GET.get("from")), parse_date(request.GET.get("to"))
     results = []
