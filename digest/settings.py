@@ -38,6 +38,8 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-local-development-key"
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
 SITE_NAME = os.environ.get("SITE_NAME", "Paper Digest")
+# The authority in Atom entries' tag: ids, the same whatever host a reader used: the site's domain.
+FEED_ID_AUTHORITY = os.environ.get("FEED_ID_AUTHORITY", ALLOWED_HOSTS[0].strip("[]") or "localhost")
 SOURCE_CODE_URL = os.environ.get("SOURCE_CODE_URL", "/source/")
 
 INSTALLED_APPS = [

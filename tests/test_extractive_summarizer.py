@@ -72,7 +72,7 @@ def test_the_method_comes_from_the_method_section_and_says_so(path, source):
     method_text = next(s["text"] for s in extraction["sections"] if s["kind"] == "method")
     assert re.match(r"1\. ", method.text)
     assert all(in_the_paper(s, method_text) for s in sentences_of(method.text))
-    assert f"*Extractive: sentences quoted from the paper's {source}.*" in method.text
+    assert f"*Extractive: sentences taken from the paper's {source}.*" in method.text
     assert method.sources == [source]
 
 
@@ -124,6 +124,9 @@ def test_a_short_abstract_still_gives_key_takeaways():
     ("This work presents a benchmark.", "The work presents a benchmark."),
     ("Our method is fast.", "The paper's method is fast."),
     ("Weather models are not ours.", "Weather models are not ours."),
+    ("We rely on audio.", "The paper relies on audio."),
+    ("We trained a model.", "We trained a model."),  # not a base form: left as written rather than made wrong
+    ("We not only propose X.", "We not only propose X."),
 ])
 def test_the_authors_voice_becomes_the_papers(sentence, said):
     assert third_person(sentence) == said
@@ -173,3 +176,12 @@ def test_a_formula_in_a_chosen_sentence_stays_a_formula():
         "summary"]
     assert r"$\mathcal{O}(n \log n)$" in summary
     assert "<msub>" not in str(render_markdown(summary)) and "<math" in str(render_markdown(summary))
+
+
+def test_the_contribution_sentence_keeps_a_condition_and_prefers_what_the_paper_made():
+    summary = abstract_only(
+        "If the noise is Gaussian, we show that the estimator is optimal. We presented a first version in 2023. "
+        "In this paper, we propose HeadY, a faster estimator for any noise.")["summary"]
+    assert summary == "The paper proposes HeadY, a faster estimator for any noise."
+    assert abstract_only("If the noise is Gaussian, we show that the estimator is optimal. Noise is common.")[
+        "summary"] == "If the noise is Gaussian, the paper shows that the estimator is optimal."

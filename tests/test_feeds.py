@@ -6,6 +6,7 @@ import subprocess
 
 import feedparser
 import pytest
+from django.conf import settings
 from django.test import TestCase
 
 from papers import lifecycle
@@ -35,7 +36,7 @@ def test_every_feed_is_valid_and_lists_the_published_papers(client, site, url):
     avatar = feed.entries[1]
     paper = site["avatar"]
     assert avatar.link == f"http://testserver{paper.get_absolute_url()}"
-    assert avatar.id == (avatar.link if "rss" in url else f"tag:testserver,2026:paper/{paper.arxiv_id}"), \
+    assert avatar.id == (avatar.link if "rss" in url else f"tag:{settings.FEED_ID_AUTHORITY},2026:paper/{paper.arxiv_id}"), \
         "RSS and Atom items have ids of their own"
     assert avatar.published_parsed
     assert [a.name for a in avatar.authors] == ["Ada Lovelace", "Alan Turing"], "one author element per author"

@@ -51,7 +51,7 @@ def test_the_paper_page_has_links_bibtex_provenance_and_related_papers(client, s
     page = get(client, avatar.get_absolute_url())
     assert "@misc{" in page and f"eprint = {{{avatar.arxiv_id}}}" in page
     assert "author = {Ada Lovelace and Alan Turing}" in page
-    assert re.search(r"Written by textrank on \d{4}-\d\d-\d\d \(sentences quoted from the paper\), reviewed by an "
+    assert re.search(r"Written by textrank on \d{4}-\d\d-\d\d \(sentences taken from the paper, first person turned into third\), reviewed by an "
                      r"editor on \d{4}-\d\d-\d\d", page)
     assert "edited by an editor" not in page
     assert "Related papers" in page and site["belle"].title in page

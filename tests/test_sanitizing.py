@@ -123,3 +123,10 @@ def test_the_admin_review_page_escapes_generated_text(client, poisoned_site, dja
     page = client.get(f"/admin/papers/paper/{poisoned_site['avatar'].pk}/review/").content.decode()
     assert "<script>" not in page, "no inline script: the Content-Security-Policy forbids it"
     assert dangerous(page[page.index('id="review"'):page.index('<script src=')]) == []
+
+
+def test_a_formula_in_a_link_or_in_code_stays_as_typed():
+    html = str(render_markdown("see [the page](https://x.org/$a$) and `$b$`, then $c$."))
+    assert 'href="https://x.org/$a$" rel="noopener noreferrer nofollow"' in html
+    assert "<code>$b$</code>" in html
+    assert html.count("<math") == 1

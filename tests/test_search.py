@@ -128,6 +128,7 @@ def test_other_forms_of_a_word_and_a_word_typed_short_find_the_paper(topic, publ
                   "talking hea"]:
         assert search.search(query) == [paper], query
     assert search.search("reconstructing avatars nothing-like-this") == []
+    assert search.search("talking synthesis") == [], "a short last word is a prefix as typed, not cut to three letters"
 
 
 def test_an_arxiv_id_goes_straight_to_its_paper_if_public(client, topic, publisher):

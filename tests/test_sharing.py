@@ -5,10 +5,11 @@ import re
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from papers.editorial import review
 from papers.measurement.seeding import seed_papers
 from papers.models import Paper
 
-from .factories import SECRET_MARKERS, make_reviewed_paper, publish
+from .factories import SECRET_MARKERS, make_reviewed_paper, paper_in_review, publish
 
 NONEXCLUSIVE = "http://arxiv.org/licenses/nonexclusive-distrib/1.0/"
 
@@ -64,7 +65,17 @@ def test_the_sitemap_asks_the_same_number_of_queries_however_many_papers(client,
 
 
 def test_robots_keep_crawlers_out_of_the_admin_and_point_at_the_sitemap(client, db):
+    # /media/ stays open to them: a shared link's image is a public figure.
     robots = client.get("/robots.txt")
     assert robots["Content-Type"].startswith("text/plain")
     assert robots.content.decode().splitlines() == [
-        "User-agent: *", "Disallow: /admin/", "Disallow: /media/", "Sitemap: http://testserver/sitemap.xml"]
+        "User-agent: *", "Disallow: /admin/", "Sitemap: http://testserver/sitemap.xml"]
+
+
+def test_the_card_description_is_escaped_once(client, topic, publisher):
+    paper = paper_in_review(topic, 1)
+    summary = paper.sections.get(kind="summary", is_current=True)
+    review.edit_section(summary.pk, "Speech & gesture, <together>.", summary.version, publisher)
+    paper = publish(paper, publisher)
+    page = client.get(paper.get_absolute_url()).content.decode()
+    assert meta(page, "og:description") == "Speech &amp; gesture, &lt;together&gt;."

@@ -18,6 +18,8 @@ CONTRIBUTION_RE = re.compile(
 FIRST_PERSON_RE = re.compile(r"^(?:In this \w+,?\s+)?(?:We|Our|I)\b")
 DANGLING_RE = re.compile(r"^(?:This|That|These|Those|It|Its|They|Their|Such)\b(?! (?:paper|work|study)\b)")
 RESULT_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(?:%|percent|×|x\b|times|dB|fps|frames|milliseconds|ms\b|AUC)")
+# A verb the third-person rewrite broke: "the paper traineds", "the paper usings".
+BROKEN_RE = re.compile(r"\bthe paper (?:\w+ )?\w+(?:eds|ings)\b", re.I)
 SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
@@ -35,7 +37,7 @@ class Measures:
         self.papers += 1
         summary = plain(sections.get("summary", ""))
         self.names += bool(CONTRIBUTION_RE.search(summary)) and not FIRST_PERSON_RE.match(summary) \
-            and not DANGLING_RE.match(summary)
+            and not DANGLING_RE.match(summary) and not BROKEN_RE.search(summary)
         self.first_person += bool(FIRST_PERSON_RE.match(summary))
         results = set(RESULT_RE.findall(abstract))
         if results:

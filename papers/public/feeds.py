@@ -126,7 +126,7 @@ class AtomDetails:
         return clean(settings.SITE_NAME)
 
     def item_guid(self, paper):
-        return f"tag:{self.request.get_host().split(':')[0]},2026:paper/{paper.arxiv_id}"
+        return f"tag:{settings.FEED_ID_AUTHORITY},2026:paper/{paper.arxiv_id}"
 
 
 class SiteAtomFeed(AtomDetails, SiteFeed):

@@ -28,17 +28,17 @@ def mathml(latex):
 
 
 def split_math(text):
-    """(kind, piece) pairs of `text`: "text" or "math" (MathML)."""
+    """(kind, piece, source) triples of `text`: kind "text", or "math" with the MathML of the $…$ source."""
     pieces, last = [], 0
     for match in MATH_RE.finditer(text or ""):
         formula = mathml(match.group(1))
         if formula is None:
             continue
-        pieces += [("text", text[last:match.start()]), ("math", formula)]
+        pieces += [("text", text[last:match.start()], ""), ("math", formula, match.group(0))]
         last = match.end()
-    return pieces + [("text", (text or "")[last:])]
+    return pieces + [("text", (text or "")[last:], "")]
 
 
 def math_html(text):
     """Plain text (a title, an abstract) as HTML: escaped, with its formulas as MathML."""
-    return "".join(html.escape(piece) if kind == "text" else piece for kind, piece in split_math(text))
+    return "".join(html.escape(piece) if kind == "text" else piece for kind, piece, _ in split_math(text))

@@ -8,6 +8,7 @@ $…$ formulas become MathML.
 import re
 import secrets
 import threading
+from html import escape
 
 import markdown
 import nh3
@@ -45,9 +46,9 @@ def render_markdown(text):
     # Markdown and nh3 leave alone, then put back as MathML cleaned on its own allow-list (papers/public/math.py).
     # The placeholder carries a fresh nonce, so text that spells one out is not taken for a formula.
     formulas, pieces, nonce = [], [], secrets.token_hex(8)
-    for kind, piece in split_math(text or ""):
+    for kind, piece, source in split_math(text or ""):
         if kind == "math":
-            formulas.append(piece)
+            formulas.append((piece, source))
             piece = f"MATH{nonce}N{len(formulas) - 1}X"
         pieces.append(piece)
     # No raw HTML at all: escaped before Markdown sees it, so an unclosed HTML block in
@@ -62,8 +63,22 @@ def render_markdown(text):
         url_schemes={"https"},
         link_rel="noopener noreferrer nofollow",
     )
-    html = re.sub(rf"MATH{nonce}N(\d+)X", lambda m: formulas[int(m.group(1))], html)
-    return mark_safe(html)
+    return mark_safe(put_back(html, formulas, nonce))
+
+
+def put_back(html, formulas, nonce):
+    """The formulas in place of their placeholders: MathML in text, the $…$ as typed inside a tag (a link's
+    address) or in code, where MathML would break the markup or is not meant."""
+    placeholder = re.compile(rf"MATH{nonce}N(\d+)X")
+    pieces, in_code = [], 0
+    for piece in re.split(r"(<[^>]*>)", html):
+        if piece.startswith("<"):
+            in_code += 1 if re.match(r"<(code|pre)\b", piece) else -1 if re.match(r"</(code|pre)\b", piece) else 0
+            pieces.append(placeholder.sub(lambda m: escape(formulas[int(m.group(1))][1]), piece))
+        else:
+            pieces.append(placeholder.sub(
+                lambda m: escape(formulas[int(m.group(1))][1]) if in_code else formulas[int(m.group(1))][0], piece))
+    return "".join(pieces)
 
 
 def render_text(text):

@@ -107,10 +107,12 @@ def search(query, topic=None, date_from=None, date_to=None, limit=50, exclude=No
     # search ranks every match in the filter, and only the papers shown are loaded.
     allowed, params = papers.order_by().values("pk").query.sql_with_params()
     # The last word, a Latin word of three letters or more (not a Chinese bigram), may be typed short: it also
-    # matches as a prefix, less its last three letters, since the index holds stems ("reconstructio" is no prefix
-    # of "reconstruct").
+    # matches as a prefix. A long one less its last three letters, since the index holds stems ("reconstructio"
+    # is no prefix of "reconstruct"); a short one as typed ("sync" is not "syn*").
     last = words[-1]
-    short = last[:max(3, len(last) - 3)] if not any_term and len(last) >= 3 and last.isascii() else None
+    short = None
+    if not any_term and len(last) >= 3 and last.isascii():
+        short = last if len(last) <= 6 else last[:len(last) - 3]
     if connection.vendor == "sqlite":
         quoted = [f'"{w}"' for w in words]
         if short:

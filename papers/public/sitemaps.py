@@ -1,6 +1,7 @@
 """sitemap.xml: every public paper and topic page, through the one definition of public (`published()`)."""
 
 from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
 
 from ..models import Paper, Topic
 
@@ -21,7 +22,7 @@ class TopicSitemap(Sitemap):
         return Topic.objects.filter(papers__in=Paper.objects.published()).distinct().order_by("pk")
 
     def location(self, topic):
-        return f"/t/{topic.slug}/"
+        return reverse("papers:topic", args=[topic.slug])
 
 
 SITEMAPS = {"papers": PaperSitemap, "topics": TopicSitemap}

@@ -7,6 +7,7 @@ until the next publication (papers/caching.py).
 """
 
 import datetime
+import html
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -140,7 +141,8 @@ def share_card(request, paper):
     lead = next(iter(paper.public_figures), None)
     return {
         "url": request.build_absolute_uri(paper.get_absolute_url()),
-        "description": Truncator(strip_tags(render_markdown(summary))).chars(300),
+        # Plain text, escaped once by the template: strip_tags leaves entities such as &amp; in place.
+        "description": Truncator(html.unescape(strip_tags(render_markdown(summary)))).chars(300),
         "image": request.build_absolute_uri(settings.MEDIA_URL + (lead.fallback or lead.image)) if lead else "",
     }
 
@@ -257,5 +259,6 @@ def media(request, path):
 def robots(request):
     """Crawlers may read the public site, not the admin, and find every public page in the sitemap."""
     sitemap = request.build_absolute_uri("/sitemap.xml")
-    return HttpResponse(f"User-agent: *\nDisallow: /admin/\nDisallow: /media/\nSitemap: {sitemap}\n",
+    # /media/ stays open: shared links show a public figure, and the media view serves nothing else to anyone.
+    return HttpResponse(f"User-agent: *\nDisallow: /admin/\nSitemap: {sitemap}\n",
                         content_type="text/plain; charset=utf-8")

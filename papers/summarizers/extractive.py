@@ -18,7 +18,7 @@ first. No section opens with a sentence that points back at something not shown
 import math
 import re
 
-from ..public.math import MATH_RE
+from ..public.math import MATH_RE, mathml
 from ..stopwords import STOPWORDS
 from .base import PaperText, SectionText, Summarizer, SummaryResult
 
@@ -33,7 +33,7 @@ MARKDOWN_SPECIAL_RE = re.compile(r"([\\`*_\[\]#|])")
 
 NOTES = {
     "en": {
-        "quoted": "Extractive: sentences quoted from the paper's {where}.",
+        "quoted": "Extractive: sentences taken from the paper's {where}.",
         "abstract_only": "Extractive: the {part} was not found in the PDF text; these sentences are from the abstract.",
         "no_text": "Extractive: the PDF has no readable text; these sentences are from the abstract.",
         "abstract_used_up": "; the abstract's sentences are all in the sections above.",
@@ -61,13 +61,33 @@ DANGLING_RE = re.compile(
 # "Specifically, we explicitly disentangle".
 FIRST_PERSON_RE = re.compile(
     r"^(?:(?:In this (?:paper|work|study|article|letter)|Here),?\s+)?(?P<lead>(?:[A-Z][^,.;]{0,80},\s+)?)[Ww]e\s+"
-    r"(?P<adverb>(?:[a-z]+ly|also|further|then|first|finally|thus|therefore)\s+)?(?P<verb>[a-z]+)\b")
+    r"(?P<adverb>(?:also|further|then|first|finally|thus|therefore|additionally|explicitly|specifically|"
+    r"empirically|experimentally|theoretically|systematically|jointly|directly|extensively|carefully)\s+)?"
+    r"(?P<verb>[a-z]+)\b")
+# The verbs the authors' voice is turned for, in their base form: any other ("trained", "not") leaves the sentence
+# as the authors wrote it rather than make it wrong.
+BASE_VERBS = {
+    "propose", "present", "introduce", "develop", "design", "describe", "build", "offer", "release", "reconstruct",
+    "create", "construct", "show", "demonstrate", "study", "find", "use", "train", "evaluate", "apply", "compare",
+    "analyze", "analyse", "investigate", "explore", "extend", "address", "achieve", "obtain", "derive", "prove",
+    "provide", "conduct", "report", "observe", "focus", "leverage", "employ", "adopt", "formulate", "learn",
+    "generate", "collect", "curate", "examine", "argue", "identify", "discuss", "consider", "define", "implement",
+    "test", "validate", "measure", "estimate", "predict", "improve", "reduce", "rely", "aim", "seek", "tackle",
+    "combine", "integrate", "perform", "establish", "highlight", "reveal", "discover", "contribute", "make", "take",
+    "believe", "note", "treat", "model", "render", "animate", "synthesize", "synthesise", "encode", "decode",
+    "capture", "fit", "optimize", "optimise", "exploit", "benchmark", "outline", "summarize", "summarise", "frame",
+    "cast", "view", "call", "refer", "name", "term", "dub", "disentangle", "separate", "split", "align", "condition",
+    "guide", "distill", "distil", "adapt", "transfer", "augment", "annotate", "release", "open-source",
+} | {"are", "have", "were", "do"} | {"can", "could", "will", "would", "may", "might", "should", "must"}
 THIS_PAPER_RE = re.compile(r"^(?:This|Our) (?:paper|work|study|article)\b")
 OUR_RE = re.compile(r"\b([Oo])ur\b")
 IRREGULAR = {"are": "is", "have": "has", "were": "was", "do": "does"}
 MODALS = {"can", "could", "will", "would", "may", "might", "should", "must", "did", "had", "was"}
-CONTRIBUTION_VERBS = ("propose", "present", "introduce", "develop", "design", "describe", "build", "offer",
-                      "release", "reconstruct", "create", "construct", "show", "demonstrate", "study")
+MADE_VERBS = {"propose", "present", "introduce", "develop", "design", "describe", "build", "offer", "release",
+              "create", "construct"}
+CONTRIBUTION_VERBS = MADE_VERBS | {"reconstruct", "show", "demonstrate", "study"}
+# A lead clause that refers back: "To address these issues, ", "To this end, ", "Motivated by this, ".
+POINTS_BACK_RE = re.compile(r"\b(?:these|this|those|such|that|the above|them|it)\b", re.I)
 # A number that reports a result: 18%, 0.94 AUC, 120 frames per second, 2.1 dB, 23 percent, 3x.
 RESULT_RE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?\s?(?:%|percent|×|x\b|times|dB|fps|frames|ms|AUC|FID|FVD|points?)"
                        r"|\b(?:AUC|FID|FVD|PSNR|SSIM|LPIPS|accuracy|error)\b[^.]{0,40}\d")
@@ -75,21 +95,24 @@ RESULT_RE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?\s?(?:%|percent|×|x\b|times|d
 NAME_RE = re.compile(r"\b[A-Z][A-Za-z]*(?:[A-Z][a-z0-9]+|[0-9])[\w-]*\b|\b[A-Z]{2,}[a-z]+\w*\b")
 
 
+def inflect(verb):
+    """The verb's form after "the paper": proposes, studies, addresses, has, can."""
+    if verb in MODALS:
+        return verb
+    if verb in IRREGULAR:
+        return IRREGULAR[verb]
+    if re.search(r"(?:s|sh|ch|x|z)$", verb):
+        return verb + "es"
+    if re.search(r"[^aeiou]y$", verb):
+        return verb[:-1] + "ies"
+    return verb + "s"
+
+
 def third_person(sentence):
     """The sentence as a reader's digest says it: about the paper, not in its authors' voice."""
     match = FIRST_PERSON_RE.match(sentence)
-    if match:
-        verb = match["verb"]
-        if verb in MODALS:
-            said = verb
-        elif verb in IRREGULAR:
-            said = IRREGULAR[verb]
-        elif re.search(r"(?:s|sh|ch|x|z)$", verb):
-            said = verb + "es"
-        elif re.search(r"[^aeiou]y$", verb):
-            said = verb[:-1] + "ies"
-        else:
-            said = verb + "s"
+    if match and match["verb"] in BASE_VERBS:
+        said = inflect(match["verb"])
         subject = "the paper" if match["lead"] else "The paper"
         sentence = f"{match['lead']}{subject} {match['adverb'] or ''}{said}{sentence[match.end():]}"
     sentence = THIS_PAPER_RE.sub(lambda m: "The " + m.group(0).split(" ", 1)[1], sentence)
@@ -116,15 +139,18 @@ def system_name(title, abstract):
 def contribution(sentences, name):
     """The sentence that says what the paper made and does, or None: its "we propose X" sentence, else its "this
     paper presents" one, else the first that has the system's name do something (a result is not what it does)."""
-    for sentence in sentences:
-        match = FIRST_PERSON_RE.match(sentence)
-        if match and match["verb"].startswith(CONTRIBUTION_VERBS):
-            # Without what leads up to it ("To address these issues, "): it points back at sentences not shown.
-            return "We " + sentence[match.start("adverb") if match["adverb"] else match.start("verb"):]
+    for verbs in (MADE_VERBS, CONTRIBUTION_VERBS):  # "we propose X" before "we show that"
+        for sentence in sentences:
+            match = FIRST_PERSON_RE.match(sentence)
+            if match and match["verb"] in verbs:
+                if POINTS_BACK_RE.search(match["lead"]):
+                    # Without a lead that points back ("To address these issues, "): it names what is not shown.
+                    return "We " + sentence[match.start("adverb") if match["adverb"] else match.start("verb"):]
+                return sentence
     for sentence in sentences:
         said = THIS_PAPER_RE.match(sentence)
         rest = sentence[said.end():].split() if said else []
-        if rest and rest[0].startswith(CONTRIBUTION_VERBS):
+        if rest and rest[0] in {inflect(verb) for verb in CONTRIBUTION_VERBS}:
             return sentence
     for sentence in sentences:
         if name and re.match(rf"{re.escape(name)}\s+(?:is\s+|are\s+)?[a-z]+\b", sentence) and not has_result(sentence):
@@ -226,6 +252,8 @@ def escape(sentence):
     """The sentence as Markdown that shows it as it is; its $…$ formulas are left for the renderer's MathML."""
     pieces, last = [], 0
     for match in MATH_RE.finditer(sentence):
+        if mathml(match.group(1)) is None:
+            continue  # not a formula the renderer will show as one: escaped like the rest
         pieces += [MARKDOWN_SPECIAL_RE.sub(r"\\\1", sentence[last:match.start()]), match.group(0)]
         last = match.end()
     return "".join(pieces) + MARKDOWN_SPECIAL_RE.sub(r"\\\1", sentence[last:])
