@@ -20,11 +20,19 @@ pytestmark = needs_chromium
 
 
 @pytest.fixture
-def shots():
-    shutil.rmtree(SHOTS, ignore_errors=True)
-    SHOTS.mkdir(parents=True)
-    print(f"\nscreenshots: {SHOTS}")
-    return lambda page, name: page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+def shots(request):
+    """shots(page, name) saves a screenshot, in a folder per test: tests of this module may run at once in
+    different test workers."""
+    folder = SHOTS / request.node.name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    print(f"\nscreenshots: {folder}")
+
+    def shot(page, name):
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+    shot.folder = folder
+    return shot
 
 
 def log_in(page, base, username):
@@ -77,7 +85,7 @@ def test_editor_fixes_and_approves_publisher_publishes_reader_sees_the_fix(
     shots(page, "5-reader-sees-the-fix")
     assert Paper.objects.get(pk=flagged.pk).status == Paper.Status.PUBLISHED
     assert Section.objects.get(paper=flagged, kind="method", is_current=True).reviewer.username == "editor"
-    assert sorted(p.name for p in SHOTS.iterdir()) == [f"{n}.png" for n in (
+    assert sorted(p.name for p in shots.folder.iterdir()) == [f"{n}.png" for n in (
         "1-editor-queue", "2-editor-fixes-method", "3-editor-approved-all", "4-publisher-published",
         "5-reader-sees-the-fix")]
 

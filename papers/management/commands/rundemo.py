@@ -28,6 +28,13 @@ def started_at(pid):
         return None
 
 
+def signal_process(pid, sig):
+    try:
+        os.kill(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def signal_group(pid, sig):
     try:
         os.killpg(pid, sig)
@@ -35,14 +42,17 @@ def signal_group(pid, sig):
         pass
 
 
-def group_alive(pid):
-    try:
-        os.killpg(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def group_alive(pgid):
+    """Whether a process of the group still runs. Zombies do not count: an orphan's may never be reaped where
+    PID 1 is not an init that reaps (a container)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _, group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, ValueError):
+            continue
+        if group == str(pgid) and state != "Z":
+            return True
+    return False
 
 
 def stop_children(children):
@@ -68,13 +78,13 @@ def stop_left_over(entries):
     supervisor, which stops its children itself, then the process groups of those children still there."""
     alive = [pid for pid, start in entries if start and started_at(pid) == start]
     if entries and entries[0][0] in alive:
-        os.kill(entries[0][0], signal.SIGTERM)
+        signal_process(entries[0][0], signal.SIGTERM)
         deadline = time.monotonic() + STOP_SECONDS + 5
         while started_at(entries[0][0]) == entries[0][1] and time.monotonic() < deadline:
             time.sleep(0.1)
     groups = [pid for pid, _ in entries[1:] if pid in alive]
     for pid in groups:
-        signal_group(pid, signal.SIGTERM)
+        signal_process(pid, signal.SIGTERM)  # the leader alone, as in stop_children
     deadline = time.monotonic() + STOP_SECONDS
     while any(group_alive(pid) for pid in groups) and time.monotonic() < deadline:
         time.sleep(0.1)
