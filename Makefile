@@ -21,7 +21,7 @@ demo: venv
 	@exec $(PY) manage.py rundemo --port $(PORT)
 
 test: venv
-	$(PY) -m pytest -n 2 --dist loadgroup --durations=10
+	$(PY) -m pytest -n 3 --dist loadgroup --durations=10
 
 bench: venv
 	$(PY) bench/run.py

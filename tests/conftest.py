@@ -48,7 +48,7 @@ def pytest_configure(config):
 
 # Tests that run the project's processes or a browser take seconds each: started first, they do not leave one
 # test worker running them alone at the end.
-LONG_RUNNING_FIXTURES = {"project", "browser", "live_server"}
+LONG_RUNNING_FIXTURES = {"project", "bare_project", "browser", "live_server"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -313,8 +313,14 @@ def page(browser):
 
 
 @pytest.fixture
-def project(tmp_path):
+def bare_project(tmp_path):
+    """The project on a throwaway SQLite file not yet migrated (what `make demo` starts from)."""
     project = Project(tmp_path)
-    project.manage("migrate", "-v0")
     yield project
     project.stop_all()
+
+
+@pytest.fixture
+def project(bare_project):
+    bare_project.manage("migrate", "-v0")
+    return bare_project

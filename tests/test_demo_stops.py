@@ -65,7 +65,8 @@ def start_demo(project, port):
 @pytest.mark.parametrize("sig, to", [(signal.SIGINT, "group"), (signal.SIGHUP, "group"), (signal.SIGTERM, "make"),
                                      (signal.SIGKILL, "make")],
                          ids=["ctrl-c", "terminal-closed", "sigterm-to-make", "make-killed"])
-def test_the_demo_stops_everything_it_started(project, sig, to):
+def test_the_demo_stops_everything_it_started(bare_project, sig, to):
+    project = bare_project
     demo, processes = start_demo(project, free_port())
     assert len(processes) >= 6, "make, the supervisor, the server, the cluster and its workers"
     if to == "make":
@@ -77,7 +78,8 @@ def test_the_demo_stops_everything_it_started(project, sig, to):
     assert "Segmentation fault" not in next(project.tmp_path.glob("demo-*.log")).read_text()
 
 
-def test_a_second_demo_stops_what_is_left_of_the_first(project):
+def test_a_second_demo_stops_what_is_left_of_the_first(bare_project):
+    project = bare_project
     first, processes = start_demo(project, free_port())
     supervisor = next(pid for pid in processes if "manage.py rundemo" in cmdline(pid))
     os.kill(supervisor, signal.SIGKILL)  # its children, each in its own session, live on
