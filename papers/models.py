@@ -14,6 +14,12 @@ class Language(models.TextChoices):
     EN = "en", "English"
 
 
+class TopicQuerySet(models.QuerySet):
+    def with_published(self):
+        """Topics with at least one published paper: the ones readers can reach, fetching or not."""
+        return self.filter(papers__in=Paper.objects.published()).distinct()
+
+
 class Topic(models.Model):
     class Cadence(models.TextChoices):
         HOURLY = "H", "Hourly"
@@ -34,6 +40,8 @@ class Topic(models.Model):
     active = models.BooleanField(default=True)
     cadence = models.CharField(max_length=1, choices=Cadence.choices, default=Cadence.DAILY)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TopicQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

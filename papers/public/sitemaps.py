@@ -19,7 +19,7 @@ class PaperSitemap(Sitemap):
 
 class TopicSitemap(Sitemap):
     def items(self):
-        return Topic.objects.filter(papers__in=Paper.objects.published()).distinct().order_by("pk")
+        return Topic.objects.with_published().order_by("pk")
 
     def location(self, topic):
         return reverse("papers:topic", args=[topic.slug])

@@ -189,7 +189,7 @@ def search(request):
         for paper in results:
             paper.by_kind = sections_by_kind(paper)
     return render(request, "papers/search.html", {
-        "query": query, "results": results, "topics": Topic.objects.filter(papers__in=Paper.objects.published()).distinct(),
+        "query": query, "results": results, "topics": Topic.objects.with_published(),
         "topic": topic, "date_from": date_from, "date_to": date_to,
     })
 

@@ -55,22 +55,17 @@ def group_alive(pgid):
     return False
 
 
-def stop_children(children):
-    """SIGTERM to each child (to the leader alone: a django-q2 cluster stops its own workers, and waits forever for
-    workers signalled as well), then SIGKILL to what is left of their process groups after STOP_SECONDS."""
-    for child in children:
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
+def stop_groups(leaders):
+    """SIGTERM to each leader alone (a django-q2 cluster stops its own workers, and waits forever for workers
+    signalled as well), then SIGKILL to what is left of their process groups after STOP_SECONDS."""
+    for pid in leaders:
+        signal_process(pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_SECONDS
-    # poll() reaps a child that ended: a zombie leader would count its group alive.
-    while any(child.poll() is None or group_alive(child.pid) for child in children) and time.monotonic() < deadline:
+    while any(group_alive(pid) for pid in leaders) and time.monotonic() < deadline:
         time.sleep(0.1)
-    for child in children:
-        if child.poll() is None:
-            child.kill()
-        if group_alive(child.pid):
-            signal_group(child.pid, signal.SIGKILL)
-        child.wait()
+    for pid in leaders:
+        if group_alive(pid):
+            signal_group(pid, signal.SIGKILL)
 
 
 def stop_left_over(entries):
@@ -82,14 +77,7 @@ def stop_left_over(entries):
         deadline = time.monotonic() + STOP_SECONDS + 5
         while started_at(entries[0][0]) == entries[0][1] and time.monotonic() < deadline:
             time.sleep(0.1)
-    groups = [pid for pid, _ in entries[1:] if pid in alive]
-    for pid in groups:
-        signal_process(pid, signal.SIGTERM)  # the leader alone, as in stop_children
-    deadline = time.monotonic() + STOP_SECONDS
-    while any(group_alive(pid) for pid in groups) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    for pid in groups:
-        signal_group(pid, signal.SIGKILL)
+    stop_groups([pid for pid, _ in entries[1:] if pid in alive])
     return alive
 
 
@@ -118,7 +106,10 @@ class Command(BaseCommand):
             while not stopping and os.getppid() == parent and all(c.poll() is None for c in children.values()):
                 time.sleep(0.2)
         finally:
-            stop_children(list(children.values()))
+            # Our children's pids cannot be reused before we reap them, so signalling by pid is safe.
+            stop_groups([child.pid for child in children.values()])
+            for child in children.values():
+                child.wait()
             if pidfile.exists() and pidfile.read_text() == mine:
                 pidfile.unlink()
         ended = next((name for name, child in children.items()
