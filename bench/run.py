@@ -236,8 +236,12 @@ def main():
 
         call_command("migrate", verbosity=0)
         stages_and_sections()
-        print("\n== Figures against the hand count (tests/data/figures.json) ==")
-        call_command("measure_figures", pdfs=str(SHARED), truth=str(ROOT / "tests" / "data" / "figures.json"))
+        print("\n== Figures against the hand count and hand-drawn boxes (tests/data/figures.json) ==")
+        call_command("measure_figures", pdfs=str(SHARED), truth=str(ROOT / "tests" / "data" / "figures.json"),
+                     regions=True)
+        print("\n== The same on the project's samples (tests/data/sample_figures.json) ==")
+        call_command("measure_figures", pdfs=str(ROOT / "samples"),
+                     truth=str(ROOT / "tests" / "data" / "sample_figures.json"), regions=True)
         extraction_speed(args.skip_layout)
         throughput(args.copies)
         memory()

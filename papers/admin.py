@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,8 +21,9 @@ from django.utils.html import format_html
 
 from . import licences, lifecycle, queue_alerts
 from .auth import ThrottledAdminAuthenticationForm
-from .editorial import evidence, flags, review, review_actions, roles
+from .editorial import evidence, figure_regions, flags, review, review_actions, roles
 from .editorial.diffing import diff_html, highlight_flags
+from .ingest import pdf
 from .models import FetchRun, Figure, Generation, Paper, PaperEvent, Section, SectionRevision, Topic
 from .public.rendering import render_markdown
 
@@ -315,6 +316,8 @@ class PaperAdmin(admin.ModelAdmin):
         return [
             path("<int:pk>/review/", self.admin_site.admin_view(self.review_view), name="papers_paper_review"),
             path("<int:pk>/pdf/", self.admin_site.admin_view(self.pdf_view), name="papers_paper_pdf"),
+            path("<int:pk>/page/<int:number>.png", self.admin_site.admin_view(self.page_view),
+                 name="papers_paper_page"),
             path("report/", self.admin_site.admin_view(self.report_view), name="papers_paper_report"),
         ] + super().get_urls()
 
@@ -353,6 +356,17 @@ class PaperAdmin(admin.ModelAdmin):
             raise Http404("This paper's PDF has not been downloaded.")
         return FileResponse(path.open("rb"), content_type="application/pdf", filename=f"{paper.versioned_id}.pdf")
 
+    def page_view(self, request, pk, number):
+        """One page of the PDF as a picture, on which an editor draws a figure's region."""
+        if not request.user.has_perm(REVIEW_PERM):
+            raise PermissionDenied
+        paper = get_object_or_404(Paper, pk=pk)
+        try:
+            png = figure_regions.page_png(paper, number)
+        except (review.ReviewError, pdf.PdfError) as exc:
+            raise Http404(str(exc)) from exc
+        return HttpResponse(png, content_type="image/png")
+
     def next_in_queue(self, request, paper, publishing=False):
         """The next paper to review; a publisher publishing goes on to what waits for them first."""
         ready = Paper.objects.ready_to_publish().exclude(pk=paper.pk).order_by("review_at", "pk")
@@ -380,6 +394,16 @@ class PaperAdmin(admin.ModelAdmin):
                 "pdf_page": review.source_page(section.sources),
                 "evidence": evidence.evidence(section.body, passages),
             })
+        figures = list(Figure.objects.editable(paper).order_by("order"))
+        sizes = figure_regions.page_sizes(paper) if figures else {}
+        for figure in figures:
+            # Where the region lies on the drawn page, in shares of it; none when the PDF is gone.
+            figure.page_size = sizes.get(figure.page)
+            if figure.page_size and len(figure.bbox) == 4:
+                (x0, y0, x1, y1), (width, height) = figure.bbox, figure.page_size
+                figure.box_style = (f"left:{100 * x0 / width:.2f}%;top:{100 * y0 / height:.2f}%;"
+                                    f"width:{100 * (x1 - x0) / width:.2f}%;height:{100 * (y1 - y0) / height:.2f}%")
+            figure.region_text = typed.get(f"region_{figure.pk}") or figure_regions.as_text(figure.bbox)
         revisions = SectionRevision.objects.filter(section__paper=paper).select_related("section", "user")
         history = [
             {"when": r.created_at, "who": r.user, "what": f"{r.section.get_kind_display()} {r.action}", "revision": r}
@@ -394,7 +418,7 @@ class PaperAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "paper": paper,
             "sections": sections,
-            "figures": paper.figures.filter(paper_version=paper.version).order_by("order"),
+            "figures": figures,
             "waiting": [{"what": what, "diff_html": diff_html(public, waiting)}
                         for what, public, waiting in review.waiting_changes(paper)],
             "held_by": holder if holder != request.user else None,

@@ -266,7 +266,7 @@ def publish(paper, user):
         Section.objects.filter(paper=paper).update(public=False)
         Section.objects.filter(paper=paper, is_current=True).update(public=True, published_body=F("body"))
         Figure.objects.filter(paper=paper).update(public=False)
-        Figure.objects.filter(paper=paper, paper_version=paper.version, kept=True).update(public=True)
+        Figure.objects.editable(paper).filter(kept=True).update(public=True)
         log_event(paper, "publish", "done", "published", user=user)
         _after_commit_refresh(paper)
     return True

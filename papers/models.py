@@ -417,6 +417,10 @@ class FigureQuerySet(models.QuerySet):
         allowed = licences.open_q("paper__license") | ~Q(paper__figures_override_reason="")
         return self.filter(allowed, public=True, paper__in=Paper.objects.published())
 
+    def editable(self, paper):
+        """The figures an editor chooses from: this version's, without those whose region was corrected."""
+        return self.filter(paper=paper, paper_version=paper.version, replaced_by=None)
+
 
 class Figure(models.Model):
     class Kind(models.TextChoices):
@@ -441,6 +445,9 @@ class Figure(models.Model):
                                "is chosen when the paper is read")
     # Kept when the paper was last published: what readers see until it is published again.
     public = models.BooleanField(default=False)
+    # An editor corrected the region: this is the figure as it was, kept for the history (and for readers, if
+    # it was public, until the paper is published again).
+    replaced_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     objects = FigureQuerySet.as_manager()
 

@@ -124,16 +124,11 @@ def read_pdf(path, figure_dir, url_prefix):
         return pdf.extract_text(doc, found), figures.extract_figures(doc, figure_dir, url_prefix, found)
 
 
-# Figure files are named by the hash of their pixels, so a figure unchanged in a new version
-# (or shared by two papers) is stored once.
-FIGURE_DIR = "figures"
-
-
 def extract(paper):
     path = settings.MEDIA_ROOT / paper.pdf_file
     try:
         extraction, found = isolation.run_isolated(
-            read_pdf, path, settings.MEDIA_ROOT / FIGURE_DIR, FIGURE_DIR,
+            read_pdf, path, settings.MEDIA_ROOT / figures.MEDIA_FOLDER, figures.MEDIA_FOLDER,
             timeout=settings.PDF_EXTRACT_TIMEOUT_SECONDS, memory_bytes=settings.PDF_EXTRACT_MEMORY_MB * 2**20,
             expected=(pdf.PdfError, OSError),
         )

@@ -517,6 +517,88 @@ def build_two_column(out):
     doc.save(out, garbage=4, deflate=True, no_new_id=True)
 
 
+def bar_pair(page, rect, values, colors):
+    """Grouped bars on an axis, value labels above them: one panel of a composite."""
+    page.draw_line(rect.bl, rect.br, color=(0, 0, 0), width=0.6)
+    page.draw_line(rect.bl, rect.tl, color=(0, 0, 0), width=0.6)
+    step = rect.width / (len(values) + 1)
+    for i, (value, color) in enumerate(zip(values, colors)):
+        x0 = rect.x0 + step * (i + 0.6)
+        y0 = rect.y1 - (rect.height - 12) * value / max(values)
+        page.draw_rect(pymupdf.Rect(x0, y0, x0 + step * 0.8, rect.y1), color=None, fill=color)
+        page.insert_text((x0, y0 - 3), f"{value:g}", fontsize=7)
+
+
+def legend(page, x, y, names, colors):
+    for name, color in zip(names, colors):
+        page.draw_rect(pymupdf.Rect(x, y - 6, x + 7, y + 1), color=None, fill=color)
+        page.insert_text((x + 10, y), name, fontsize=7)
+        x += 16 + 4.2 * len(name)
+
+
+def build_appendix(out):
+    """An appendix and supplement: the figures a caption-led extractor gets wrong. A composite of two charts with
+    one legend above them and a short caption at the left ("Figure B.1"); a plot whose legend sits above it
+    ("Fig. 2a"); a strip of frames that runs past both edges of the page ("Figure S3"); a full-width picture
+    with a one-line caption in a two-column page ("Figure A1")."""
+    doc = pymupdf.open()
+    names, colors = ["Ours", "Baseline A", "Baseline B"], [(0.85, 0.3, 0.2), (0.3, 0.5, 0.8), (0.5, 0.7, 0.4)]
+    width = PAGE.width - 2 * MARGIN
+
+    page = doc.new_page(width=PAGE.width, height=PAGE.height)
+    page.insert_htmlbox(pymupdf.Rect(MARGIN, MARGIN, PAGE.width - MARGIN, MARGIN + 120),
+                        f"<h2>Appendix B. Further results</h2><p>{paragraph(1, 5)}</p>", css=CSS)
+    top = MARGIN + 150
+    legend(page, MARGIN + width / 2 - 80, top, names, colors)
+    left = pymupdf.Rect(MARGIN + 20, top + 20, MARGIN + width / 2 - 20, top + 150)
+    right = pymupdf.Rect(MARGIN + width / 2 + 20, top + 20, PAGE.width - MARGIN - 20, top + 150)
+    bar_pair(page, left, [118, 164, 171], colors)
+    bar_pair(page, right, [6.9, 7.8, 8.4], colors)
+    page.insert_htmlbox(pymupdf.Rect(MARGIN, top + 160, PAGE.width - MARGIN, top + 190),
+                        "<p style='font-size:9px'>Figure B.1: FVD (left) and LSE-D (right).</p>", css=CSS)
+    page.insert_htmlbox(pymupdf.Rect(MARGIN, top + 195, PAGE.width - MARGIN, top + 330),
+                        f"<p>{paragraph(2, 6)}</p>", css=CSS)
+    plot = pymupdf.Rect(MARGIN + 120, top + 370, PAGE.width - MARGIN - 120, top + 480)
+    legend(page, plot.x0 + 10, plot.y0 - 12, names, colors)
+    page.draw_line(plot.bl, plot.br, color=(0, 0, 0), width=0.6)
+    page.draw_line(plot.bl, plot.tl, color=(0, 0, 0), width=0.6)
+    for k, color in enumerate(colors):
+        points = [(plot.x0 + plot.width * i / 10, plot.y0 + 10 + (plot.height - 20) * (1 - 0.8 ** (i + k)))
+                  for i in range(11)]
+        page.draw_polyline(points, color=color, width=1.2)
+    for i in range(0, 11, 5):
+        page.insert_text((plot.x0 + plot.width * i / 10 - 3, plot.y1 + 9), str(i * 10), fontsize=7)
+    page.insert_htmlbox(pymupdf.Rect(MARGIN, plot.y1 + 16, PAGE.width - MARGIN, plot.y1 + 46),
+                        "<p style='font-size:9px'>Fig. 2a. Training loss of the three variants over 100 epochs.</p>",
+                        css=CSS)
+    page.insert_htmlbox(pymupdf.Rect(MARGIN, plot.y1 + 50, PAGE.width - MARGIN, PAGE.height - MARGIN),
+                        f"<p>{paragraph(3, 4)}</p>", css=CSS)
+
+    page = doc.new_page(width=PAGE.width, height=PAGE.height)
+    page.insert_htmlbox(pymupdf.Rect(MARGIN, MARGIN, PAGE.width - MARGIN, MARGIN + 90),
+                        f"<h2>Supplementary material</h2><p>{paragraph(4, 4)}</p>", css=CSS)
+    strip = pymupdf.Rect(-30, MARGIN + 100, PAGE.width + 30, MARGIN + 100 + (PAGE.width + 60) / 3)
+    page.insert_image(strip, stream=raster_figure(9), keep_proportion=False)
+    page.insert_htmlbox(pymupdf.Rect(MARGIN, strip.y1 + 6, PAGE.width - MARGIN, strip.y1 + 40),
+                        "<p style='font-size:9px'>Figure S3: Every frame of the supplementary clip.</p>", css=CSS)
+    page.insert_htmlbox(pymupdf.Rect(MARGIN, strip.y1 + 44, PAGE.width - MARGIN, PAGE.height - MARGIN),
+                        f"<p>{paragraph(5, 8)}</p>", css=CSS)
+
+    page = doc.new_page(width=PAGE.width, height=PAGE.height)
+    picture = pymupdf.Rect(MARGIN, MARGIN, PAGE.width - MARGIN, MARGIN + width / 3)
+    page.insert_image(picture, stream=raster_figure(4))
+    gutter = 18
+    column = (width - gutter) / 2
+    page.insert_htmlbox(pymupdf.Rect(MARGIN, picture.y1 + 6, MARGIN + column, picture.y1 + 30),
+                        "<p style='font-size:9px'>Figure A1: Three heads.</p>", css=CSS)
+    for x0 in (MARGIN, MARGIN + column + gutter):
+        page.insert_htmlbox(pymupdf.Rect(x0, picture.y1 + 34, x0 + column, PAGE.height - MARGIN),
+                            f"<p>{paragraph(int(x0), 10)}</p>", css=CSS)
+    doc.set_metadata({"title": "Appendix figures", "creationDate": "D:20261120170000Z",
+                      "modDate": "D:20261120170000Z"})
+    doc.save(out, garbage=4, deflate=True, no_new_id=True)
+
+
 def build_garbled(out):
     """Text as a font without a Unicode map extracts: glyph codes that form no words."""
     symbols = "!#$%&()*+,-./0123456789:;<=>?@[]^_{|}~"
@@ -546,12 +628,13 @@ def main():
         build_pdf(paper, HERE / "pdfs" / f"{paper['id']}v1.pdf")
     build_scanned(HERE / "scanned.pdf")
     build_two_column(HERE / "two_column.pdf")
+    build_appendix(HERE / "appendix.pdf")
     build_garbled(HERE / "garbled.pdf")
     build_pdf(dict(PAPERS[0], method=INJECTION), HERE / "injection.pdf")
     (HERE / "arxiv" / "avatars.xml").write_text(build_feed(PAPERS), encoding="utf-8")
     (HERE / "arxiv" / "empty.xml").write_text(build_empty_feed(), encoding="utf-8")
     (HERE / "arxiv" / "error_400.xml").write_text(build_error_feed("incorrect id format for 2699.x"), encoding="utf-8")
-    print(f"built {len(PAPERS)} PDFs, samples/{{scanned,two_column,garbled,injection}}.pdf and samples/arxiv/ (avatars, empty, "
+    print(f"built {len(PAPERS)} PDFs, samples/{{scanned,two_column,appendix,garbled,injection}}.pdf and samples/arxiv/ (avatars, empty, "
           "error_400)")
 
 

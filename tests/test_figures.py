@@ -44,6 +44,92 @@ def test_recall_and_precision_of_figures_and_captions_meet_the_targets(folder, t
         assert scores["caption_recall"] >= 0.9 and scores["caption_precision"] >= 0.9, scores
 
 
+@pytest.mark.parametrize("folder, truth, share", corpus_cases(
+    # The samples are drawn by samples/build.py, every hard case on purpose: each figure must come out whole.
+    core=[(SAMPLES, SAMPLE_TRUTH, 1.0)],
+    shared=[(SHARED / "pdfs", TRUTH, 0.95)],
+))
+def test_regions_match_the_hand_drawn_boxes(folder, truth, share):
+    rows = figure_measure.measure(folder, truth)
+    ious = {(r["file"], place): value for r in rows for place, value in r["ious"].items()}
+    poor = {where: round(value, 2) for where, value in ious.items() if value < figure_measure.GOOD_IOU}
+    assert len(poor) <= (1 - share) * len(ious), poor
+
+
+def test_a_region_cut_in_half_scores_as_half(tmp_path):
+    """The measure is of regions, not counts: a box twice as wide as the figure found halves its IoU."""
+    name = "pdfs/2699.00001v1.pdf"
+    truth = {name: json.loads(SAMPLE_TRUTH.read_text())[name]}
+    x0, y0, x1, y1 = truth[name]["figures"][0]["box"]
+    truth[name]["figures"][0]["box"] = [x0, y0, x1 + (x1 - x0), y1]
+    (tmp_path / "truth.json").write_text(json.dumps(truth))
+    [row] = figure_measure.measure(SAMPLES, tmp_path / "truth.json")
+    assert row["ious"]["Figure 1 (p. 2)"] == pytest.approx(0.5, abs=0.02)
+    assert row["ious"]["Figure 2 (p. 3)"] >= figure_measure.GOOD_IOU
+
+
+def test_appendix_and_supplement_numbers_are_figures():
+    found = found_in(SAMPLES / "appendix.pdf")
+    assert [(f.page, f.label) for f in found] == [(1, "Figure B.1"), (1, "Figure 2a"), (2, "Figure S3"),
+                                                   (3, "Figure A1")]
+    assert [f.label for f in figures.find_all(synthetic_pdf(["Fig. 2a shows the loss.", "Figure S3 is a clip."]))] \
+        == [], "running text that names an appendix figure is not its caption"
+
+
+def test_two_panels_under_a_short_caption_are_one_figure_with_their_shared_legend():
+    with pdf.open_pdf(SAMPLES / "appendix.pdf") as doc:
+        composite = next(f for f in figures.find_all(doc) if f.label == "Figure B.1")
+        inside = doc[0].get_text("text", clip=composite.rect)
+    # The caption sits at the left under the left panel; the right panel and the legend above both belong to it.
+    assert composite.rect.x0 < 100 and composite.rect.x1 > 500, composite.bbox
+    assert all(word in inside for word in ("Ours", "Baseline B", "118", "8.4")), inside
+
+
+def test_a_picture_that_runs_past_the_page_is_clipped_to_it():
+    with pdf.open_pdf(SAMPLES / "appendix.pdf") as doc:
+        strip = next(f for f in figures.find_all(doc) if f.label == "Figure S3")
+        page = doc[strip.page - 1].rect
+    assert page.contains(strip.rect) and strip.rect.x0 == 0 and strip.rect.x1 >= page.x1 - 1
+
+
+@pytest.mark.parametrize("path, label", [(sample_pdf(2), "Figure 1"), (sample_pdf(5), "Figure 2"),
+                                         (SAMPLES / "appendix.pdf", "Figure A1")])
+def test_a_short_caption_at_the_left_keeps_a_figure_as_wide_as_the_page(path, label):
+    """GaussHead's picture and StyleTalk-Zero's chart were cut at the caption's column: half a picture, no "Ours"."""
+    figure = next(f for f in found_in(path) if f.label == label)
+    assert figure.rect.x0 < 130 and figure.rect.x1 > 470, figure.bbox
+
+
+def test_white_margins_are_not_part_of_the_figure():
+    """A figure embedded with white space around it is cut to what is drawn."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.draw_rect(pymupdf.Rect(72, 72, 400, 300), color=None, fill=(1, 1, 1))
+    page.draw_rect(pymupdf.Rect(72, 72, 400, 300), color=(1, 1, 1), width=0.5)  # an invisible frame
+    page.draw_circle((236, 200), 50, color=(1, 0, 0), fill=(1, 0.8, 0.8))
+    page.insert_text((72, 320), "Figure 1: A circle.", fontsize=9)
+    [figure] = figures.find_all(doc)
+    assert figure.rect.x0 >= 185 and figure.rect.x1 <= 287 and figure.rect.y0 >= 149, figure.bbox
+
+
+def test_tick_labels_and_axis_titles_are_part_of_a_plot_and_the_page_number_is_not():
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 60), "A paper with a plot", fontsize=10)
+    plot = pymupdf.Rect(150, 100, 450, 300)
+    page.draw_line(plot.bl, plot.br)
+    page.draw_line(plot.bl, plot.tl)
+    page.draw_polyline([(150, 290), (300, 200), (450, 110)], color=(0, 0, 1))
+    for i, x in enumerate((150, 300, 450)):
+        page.insert_text((x - 3, 312), str(i * 50), fontsize=8)  # tick labels: numbers alone
+    page.insert_text((120, 205), "P", fontsize=10)  # the axis title, 30 pt off the axis
+    page.insert_text((72, 345), "Figure 1: Probability against the step.", fontsize=9)
+    page.insert_text((300, 820), "7", fontsize=9)  # the page number
+    [figure] = figures.find_all(doc)
+    assert figure.rect.x0 <= 121 and figure.rect.y1 >= 312, figure.bbox
+    assert figure.rect.y1 < 330, "neither the caption nor the page number"
+
+
 def test_the_measure_counts_a_miss_and_a_wrong_caption(tmp_path):
     """The score is not a constant: a truth with an extra figure and a changed caption lowers it."""
     name = "pdfs/2699.00001v1.pdf"

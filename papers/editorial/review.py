@@ -122,7 +122,7 @@ def approve_all(paper, user):
 
 def set_figures(paper, kept_ids, order, user):
     """Keep or hide figures and set their order: `order` maps figure id -> position."""
-    figures = list(paper.figures.filter(paper_version=paper.version))
+    figures = list(Figure.objects.editable(paper))
     for figure in figures:
         figure.kept = figure.pk in kept_ids
         figure.order = order.get(figure.pk, figure.order)
@@ -155,7 +155,7 @@ def waiting_changes(paper):
         return ", ".join(f.label or f"figure {f.order}" for f in figures.order_by("order")) or "none"
 
     shown = labels(Figure.objects.filter(paper=paper, public=True))
-    kept = labels(Figure.objects.filter(paper=paper, paper_version=paper.version, kept=True))
+    kept = labels(Figure.objects.editable(paper).filter(kept=True))
     if shown != kept:
         rows.append(("figures", shown, kept))
     return rows

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from .. import licences, lifecycle
 from ..models import Figure, Paper, Section
-from . import review, roles
+from . import figure_regions, review, roles
 
 PUBLISH_PERM = roles.PUBLISH_PERM
 
@@ -48,20 +48,34 @@ class ScheduleForm(forms.Form):
 
 
 class FiguresForm(forms.Form):
-    """Which of this version's figures to show, and in which order (a field order_<id> each)."""
+    """Which of this version's figures to show, in which order (a field order_<id> each), and any region an
+    editor drew again (region_<id>, with region_sha_<id>, the picture it was drawn on)."""
 
     kept = forms.ModelMultipleChoiceField(queryset=Figure.objects.none(), required=False)
 
     def __init__(self, paper, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.figures = list(paper.figures.filter(paper_version=paper.version))
-        self.fields["kept"].queryset = paper.figures.filter(paper_version=paper.version)
+        self.figures = list(Figure.objects.editable(paper))
+        self.fields["kept"].queryset = Figure.objects.editable(paper)
         for figure in self.figures:
             self.fields[f"order_{figure.pk}"] = forms.IntegerField(min_value=1, required=False)
+        # A region drawn on a page opened before another editor replaced the figure still reaches
+        # set_region, which refuses it and says so.
+        self.drawable = list(Figure.objects.filter(paper=paper, paper_version=paper.version))
+        for figure in self.drawable:
+            self.fields[f"region_{figure.pk}"] = forms.CharField(required=False)
+            self.fields[f"region_sha_{figure.pk}"] = forms.CharField(required=False)
 
     def order(self):
         return {f.pk: self.cleaned_data[f"order_{f.pk}"] for f in self.figures
                 if self.cleaned_data.get(f"order_{f.pk}") is not None}
+
+    def regions(self):
+        """(figure, region, the picture it was drawn on) for each region that differs from the figure's."""
+        for figure in self.drawable:
+            text = self.cleaned_data.get(f"region_{figure.pk}", "").strip()
+            if text and figure_regions.parse(text) != figure.bbox:
+                yield figure, figure_regions.parse(text), self.cleaned_data[f"region_sha_{figure.pk}"]
 
 
 class OverrideForm(forms.Form):
@@ -91,6 +105,9 @@ def save_typed(request, paper):
         if any((f.pk in kept) != f.kept or order.get(f.pk, f.order) != f.order for f in form.figures):
             review.set_figures(paper, kept, order, request.user)
             saved.append("figures")
+        for figure, region, drawn_on in list(form.regions()):
+            if figure_regions.set_region(figure.pk, region, drawn_on, request.user):
+                saved.append(f"{figure.label or 'figure'} region")
     return saved
 
 

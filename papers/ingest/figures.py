@@ -18,16 +18,24 @@ from PIL import Image
 
 from .pdf import CONTROL_RE, TEXT_ONLY, body_size
 
-# "Figure 3:", "Fig. 3.", "FIG. 3.", "Figure 5.1:" start a caption; "Figure 3 shows" is running text.
+# "Figure 3:", "Fig. 3.", "FIG. 3.", "Figure 5.1:", and in appendices and supplements "Figure B.1:", "Figure S3:",
+# "Fig. 2a." start a caption; "Figure 3 shows" is running text.
+NUMBER = r"(?:[A-Z]\.?)?\d+(?:\.\d+)?[a-z]?"
 CAPTION_RE = re.compile(
-    r"^\s*(?:(?:fig\.?|figure)\s*(?P<number>\d+(?:\.\d+)?)(?=\s*[:.|])|图\s*(?P<cjk>\d+))", re.I
+    rf"^\s*(?:(?:fig\.?|figure)\s*(?P<number>{NUMBER})(?=\s*[:.|])|图\s*(?P<cjk>\d+))", re.I
 )
 # Any caption, tables included, bounds the figure next to it.
-ANY_CAPTION_RE = re.compile(r"^\s*(?:fig\.?|figure|table|tab\.|图|表)\s*[\dIVX]", re.I)
-TABLE_CAPTION_RE = re.compile(r"^\s*(?:table|tab\.|表)\s*[\dIVX]", re.I)
+ANY_CAPTION_RE = re.compile(r"^\s*(?:fig\.?|figure|table|tab\.|图|表)\s*(?:[A-Z]\.?)?[\dIVX]", re.I)
+TABLE_CAPTION_RE = re.compile(r"^\s*(?:table|tab\.|表)\s*(?:[A-Z]\.?)?[\dIVX]", re.I)
 RENDER_DPI = 150
+# Under MEDIA_ROOT. Figure files are named by the hash of their pixels, so a figure unchanged in a new version
+# (or shared by two papers, or drawn again by an editor with the same region) is stored once.
+MEDIA_FOLDER = "figures"
 MAX_FIGURE_SIDE = 2000  # pixels: a readable figure, and a cap on what one page can make us render
 LABEL_MARGIN = 12  # points: axis labels and legends sit just outside a plot's drawings
+AXIS_TITLE_MARGIN = 36  # points: an axis title ("P", "Loss") may stand further out, beside the plot
+INK_DPI = 72  # enough to find where the ink ends, to the point
+INK_THRESHOLD = 245  # of 255: paler than this is paper
 
 
 @dataclass
@@ -98,8 +106,12 @@ def _graphics(page):
     for path in page.get_drawings():
         if path["type"] == "f" and path["fill"] == (1.0, 1.0, 1.0):
             continue  # a white background: it draws nothing, but can be as wide as the page
-        rect = path["rect"] & page.rect
-        if rect.is_valid and max(rect.width, rect.height) >= 1:
+        rect = path["rect"]
+        if min(rect.width, rect.height) < 1:  # a line: give it its stroke's width, or a union would drop it
+            half = (path.get("width") or 1) / 2
+            rect = rect + (-half, -half, half, half)
+        rect &= page.rect
+        if not rect.is_empty and max(rect.width, rect.height) >= 1:
             found.append(rect)
     return found
 
@@ -115,22 +127,36 @@ def _column(rect, page):
     return width / 2 - slack, page.rect.x1
 
 
-def _tables(page, lines, rules, body):
-    """Where tables are: from a "Table N" caption down through rows of short lines and rules, to the first gap.
+def _tables(page, lines, graphics, body):
+    """Where tables are: from a "Table N" caption down through rows of short lines and rules, to the first gap,
+    paragraph or picture.
 
     pymupdf's find_tables would do it better, at 250-650 ms a page; this costs nothing."""
+    rules = [g for g in graphics if g.height < 2.5]
     tables = []
     for caption in lines:
         if not (caption.starts_block and TABLE_CAPTION_RE.match(caption.text)):
             continue
         x0, x1 = _column(caption.rect, page)
-        below = sorted([ln.rect for ln in lines if ln.rect.y0 > caption.rect.y0 and ln.rect.x0 >= x0 - 2
-                        and ln.rect.x1 <= x1 + 2 and not _prose(ln, body, x1 - x0)]
-                       + [r for r in rules if r.y0 > caption.rect.y0 and r.x0 >= x0 - 2 and r.x1 <= x1 + 2],
-                       key=lambda r: r.y0)
+        # A short caption centred over a table as wide as the page: its first rule says how wide it is.
+        centre = (caption.rect.x0 + caption.rect.x1) / 2
+        first = min((r for r in rules if 0 < r.y0 - caption.rect.y1 < 40 and r.x0 <= centre <= r.x1),
+                    key=lambda r: r.y0, default=None)
+        if first and _spans_the_middle(first, page):
+            x0, x1 = page.rect.x0, page.rect.x1
+
+        def inside(r):
+            return r.y0 > caption.rect.y0 and r.x0 >= x0 - 2 and r.x1 <= x1 + 2
+
+        # A picture or plot below the table ends it; a frame drawn right under the caption is the table's own.
+        picture = min((g.y0 for g in graphics if inside(g) and g.width >= 20 and g.height >= 20
+                       and g.y0 - caption.rect.y1 >= 15), default=page.rect.y1)
+        text_column = min(x1 - x0, page.rect.width / 2)
+        rows = [(ln.rect, _prose(ln, body, text_column)) for ln in lines if inside(ln.rect)]
+        rows += [(r, False) for r in rules if inside(r)]
         bottom = caption.rect.y1
-        for rect in below:
-            if rect.y0 - bottom > 12:
+        for rect, prose in sorted(rows, key=lambda row: row[0].y0):
+            if rect.y0 - bottom > 12 or rect.y1 > picture + 1 or (prose and rect.y0 > bottom - 1):
                 break
             bottom = max(bottom, rect.y1)
         tables.append(pymupdf.Rect(x0, caption.rect.y0, x1, bottom))
@@ -147,6 +173,50 @@ def _prose(line, body, column_width):
             and (words >= 6 or cjk >= 12) and dense)
 
 
+def _spans_the_middle(rect, page):
+    return rect.x0 < 0.45 * page.rect.width and rect.x1 > 0.55 * page.rect.width
+
+
+def _wide_figure(caption, graphics, lines, page, body):
+    """A short caption under a figure as wide as the page still speaks for all of it.
+
+    The graphics just above the caption cross the page's middle; or the other half holds graphics that end
+    just above the caption's line and nothing beside the caption (two panels with a shared caption), where in a
+    two-column page it would hold the other column's text or the next panel of its own figure."""
+    near = [g for g in graphics if caption.y0 - 40 <= g.y1 <= caption.y0 + 2
+            and min(g.x1, caption.x1) > max(g.x0, caption.x0)]
+    if any(_spans_the_middle(g, page) for g in near):
+        return True
+    middle = page.rect.width / 2
+    left = (caption.x0 + caption.x1) / 2 < middle
+
+    def other_half(r):
+        return r.x0 >= middle if left else r.x1 <= middle
+
+    if not any(other_half(g) and caption.y0 - 40 <= g.y1 <= caption.y0 + 2 for g in graphics):
+        return False
+    band = pymupdf.Rect(page.rect.x0, caption.y0, page.rect.x1, caption.y1)
+    return not any(other_half(r) and r.intersects(band) for r in graphics + [ln.rect for ln in lines])
+
+
+def _page_number(line, lines):
+    """A number alone above or below everything else: the page's number, not a tick label."""
+    return line.text.isdigit() and (line.rect.y0 >= max(ln.rect.y0 for ln in lines)
+                                    or line.rect.y1 <= min(ln.rect.y1 for ln in lines))
+
+
+def ink(page, rect):
+    """The part of the rectangle where something is drawn: a figure's white margins are paper, not figure."""
+    zoom = INK_DPI / 72
+    pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=rect, alpha=False, colorspace=pymupdf.csGRAY)
+    image = Image.frombytes("L", (pix.width, pix.height), pix.samples)
+    box = image.point(lambda v: 255 if v < INK_THRESHOLD else 0).getbbox()
+    if box is None:
+        return None
+    x0, y0, x1, y1 = box
+    return pymupdf.Rect(rect.x0 + x0 / zoom, rect.y0 + y0 / zoom, rect.x0 + x1 / zoom, rect.y0 + y1 / zoom) & rect
+
+
 def find_figures(page):
     """Every captioned figure on one page, top to bottom."""
     lines, captions = _text(page)
@@ -154,11 +224,16 @@ def find_figures(page):
         return []
     body = body_size(lines)
     graphics = _graphics(page)
-    tables = _tables(page, lines, [g for g in graphics if g.height < 2.5], body)
+    tables = _tables(page, lines, graphics, body)
     graphics = [g for g in graphics if not any(t.intersects(g) and t.contains(g.tl) for t in tables)]
     found = []
     for rect, label, caption in captions:
         x0, x1 = _column(rect, page)
+        if (x0, x1) != (page.rect.x0, page.rect.x1) and _wide_figure(rect, graphics, lines, page, body):
+            x0, x1 = page.rect.x0, page.rect.x1
+
+        wide = (x0, x1) == (page.rect.x0, page.rect.x1)
+        middle = page.rect.width / 2
 
         def in_column(r):
             return min(r.x1, x1) - max(r.x0, x0) >= 0.5 * r.width
@@ -183,18 +258,27 @@ def find_figures(page):
             region |= part
         # Labels drawn next to the graphics (axes, legends, sub-figure letters) belong to the figure.
         for _ in range(2):
-            margin = region + (-LABEL_MARGIN, -LABEL_MARGIN, LABEL_MARGIN, LABEL_MARGIN)
+            near = region + (-LABEL_MARGIN, -LABEL_MARGIN, LABEL_MARGIN, LABEL_MARGIN)
+            beside = region + (-AXIS_TITLE_MARGIN, 0, AXIS_TITLE_MARGIN, 0)
             for line in lines:
-                if (line.rect.intersects(margin) and in_column(line.rect) and not line.rect.intersects(rect)
+                # An axis title stands on its figure's side of the gutter; a short line beyond it is the other
+                # column's (a section number).
+                short = (len(line.text.split()) <= 3 and line.rect.width < AXIS_TITLE_MARGIN
+                         and (wide or (line.rect.x1 <= middle if x0 == page.rect.x0 else line.rect.x0 >= middle)))
+                if ((line.rect.intersects(near) or short and line.rect.intersects(beside))
+                        and in_column(line.rect) and not line.rect.intersects(rect)
                         and line.rect.y0 >= lower - 2 and line.rect.y1 <= upper + 2
-                        and not _prose(line, body, x1 - x0) and not line.text.isdigit()):
+                        and not _prose(line, body, x1 - x0) and not _page_number(line, lines)):
                     region |= line.rect
         region &= pymupdf.Rect(x0, page.rect.y0, x1, page.rect.y1)
         if upper == rect.y0:
             region.y1 = min(region.y1, rect.y0)
         else:
             region.y0 = max(region.y0, rect.y1)
-        if region.width * region.height < 0.005 * page.rect.width * page.rect.height:
+        if region.is_empty or region.width * region.height < 0.005 * page.rect.width * page.rect.height:
+            continue
+        region = ink(page, region)
+        if region is None or region.width * region.height < 0.005 * page.rect.width * page.rect.height:
             continue
         found.append(Found(page.number + 1, region, label, caption[:2000], parts=len(parts)))
     return sorted(found, key=lambda f: (f.rect.y0, f.rect.x0))

@@ -65,3 +65,35 @@ document.addEventListener("keydown", e => {
     e.preventDefault();
   }
 });
+
+// A figure's region, drawn on the page: the box follows the pointer and the typed edges (points on the PDF's
+// page), and each follows the other.
+document.querySelectorAll(".region-page").forEach(page => {
+  const box = page.querySelector(".region-box");
+  const input = document.getElementById(page.dataset.for);
+  const width = Number(page.dataset.width), height = Number(page.dataset.height);
+  const show = ([x0, y0, x1, y1]) => {
+    Object.assign(box.style, { left: `${100 * x0 / width}%`, top: `${100 * y0 / height}%`,
+                               width: `${100 * (x1 - x0) / width}%`, height: `${100 * (y1 - y0) / height}%` });
+  };
+  const point = e => {
+    const r = page.getBoundingClientRect();
+    const clamp = (v, max) => Math.min(Math.max(v, 0), max);
+    return [clamp((e.clientX - r.left) / r.width * width, width), clamp((e.clientY - r.top) / r.height * height, height)];
+  };
+  let start = null;
+  page.addEventListener("pointerdown", e => { start = point(e); page.setPointerCapture(e.pointerId); e.preventDefault(); });
+  page.addEventListener("pointermove", e => {
+    if (!start) return;
+    const [x, y] = point(e);
+    const edges = [Math.min(start[0], x), Math.min(start[1], y), Math.max(start[0], x), Math.max(start[1], y)];
+    show(edges);
+    input.value = edges.map(v => v.toFixed(1)).join(", ");
+    dirty = true;
+  });
+  page.addEventListener("pointerup", () => { start = null; });
+  input.addEventListener("input", () => {
+    const edges = input.value.split(/[\s,]+/).filter(Boolean).map(Number);
+    if (edges.length === 4 && edges.every(Number.isFinite)) show(edges);
+  });
+});
