@@ -454,8 +454,10 @@ class Figure(models.Model):
     class Meta:
         ordering = ["paper", "order"]
         constraints = [
+            # A replaced figure keeps its place, where readers may still see it until the next publication.
             models.UniqueConstraint(
-                fields=["paper", "paper_version", "order"], name="one_figure_per_position"
+                fields=["paper", "paper_version", "order"], name="one_figure_per_position",
+                condition=Q(replaced_by=None),
             ),
         ]
 

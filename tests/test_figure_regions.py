@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
-from papers.editorial import figure_regions
+from papers.editorial import figure_regions, review
 from papers.models import Figure, Paper, PaperEvent
 
 from .conftest import ROOT, needs_chromium
@@ -69,7 +69,10 @@ def test_readers_keep_the_published_figure_until_the_paper_is_published_again(
     correct(client, paper, published, "60, 60, 300, 218")
     paper.refresh_from_db()
     assert paper.status == Paper.Status.CHANGED
-    assert list(Figure.objects.public().filter(paper=paper, label="Figure 1")) == [published]
+    assert list(Figure.objects.public().filter(paper=paper).order_by("order"))[0] == published, \
+        "the same lead figure, in its place"
+    what, shown, waiting = review.waiting_changes(paper)[-1]
+    assert what == "figures" and shown + " (Figure 1 redrawn)" == waiting, "the page says what waits"
     publish(paper, publisher)
     assert [f.bbox for f in Figure.objects.public().filter(paper=paper, label="Figure 1")] == [[60, 60, 300, 218]]
 
@@ -81,7 +84,7 @@ def test_two_editors_correcting_the_same_figure_the_second_is_told_and_the_first
     seen = lead(reviewed_paper)
     correct(client, reviewed_paper, seen, "60, 60, 300, 218")
     # The second editor's page still shows the figure as it was: their form names it.
-    data = {"action": "figures", "figures_shown": "1", f"region_{seen.pk}": "60, 60, 400, 218",
+    data = {"action": "figures", "figures_shown": "1", "kept": [seen.pk], f"region_{seen.pk}": "60, 60, 400, 218",
             f"region_sha_{seen.pk}": seen.sha256}
     response = client.post(review_url(reviewed_paper), data, follow=True)
     assert any("Another editor corrected Figure 1 meanwhile; yours was not saved." in m

@@ -76,6 +76,18 @@ def test_appendix_and_supplement_numbers_are_figures():
         == [], "running text that names an appendix figure is not its caption"
 
 
+@pytest.mark.parametrize("text, caption", [("Figure B.1: Panels.", True), ("Fig. 2a. Loss.", True),
+                                           ("Figure S3: A clip.", True), ("Figure displays: the loss", False),
+                                           ("Figure 3 shows the loss.", False)])
+def test_which_lines_open_a_caption(text, caption):
+    assert bool(figures.CAPTION_RE.match(text)) == caption
+
+
+@pytest.mark.parametrize("text", ["Table lists the results.", "Table gives the numbers.", "Tables in appendix A"])
+def test_running_text_about_tables_is_no_table_caption(text):
+    assert figures.TABLE_CAPTION_RE.match(text) is None and figures.ANY_CAPTION_RE.match(text) is None
+
+
 def test_two_panels_under_a_short_caption_are_one_figure_with_their_shared_legend():
     with pdf.open_pdf(SAMPLES / "appendix.pdf") as doc:
         composite = next(f for f in figures.find_all(doc) if f.label == "Figure B.1")

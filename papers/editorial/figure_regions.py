@@ -7,8 +7,7 @@ publisher publishes the paper again.
 
 import pymupdf
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db import transaction
 
 from .. import lifecycle
 from ..ingest import figures, isolation, pdf
@@ -17,8 +16,8 @@ from .review import ReviewError
 
 MIN_SIDE = 10  # points: less is a slip of the mouse, not a figure
 PAGE_DPI = 100  # the page an editor draws on: readable, and light enough to load on the review page
-# Where a replaced figure moves in its version's order: past the positions editors set and set_figures' temporary
-# ones (position + 10000).
+# The new figure's place while the old one still holds its position: past the positions editors set (below
+# 10000) and set_figures' parking places (position + 10000), one per position.
 REPLACED_ORDER = 20000
 
 
@@ -99,20 +98,18 @@ def set_region(figure_id, bbox, expected_sha256, user):
         return None
     stale = ReviewError(f"Another editor corrected {figure.label or 'this figure'} meanwhile; yours was not saved. "
                         f"Reload the page to see theirs; your region was {as_text(bbox)}.")
-    try:
-        with transaction.atomic():
-            last = Figure.objects.filter(paper=paper, paper_version=figure.paper_version).aggregate(Max("order"))
-            claimed = Figure.objects.filter(pk=figure.pk, sha256=expected_sha256, replaced_by=None).update(
-                kept=False, order=max(last["order__max"], REPLACED_ORDER) + 1)
-            if not claimed:
-                raise stale
-            new = Figure.objects.create(
-                paper=paper, paper_version=figure.paper_version, order=figure.order, kind=figure.kind,
-                page=figure.page, bbox=bbox, label=figure.label, caption=figure.caption, kept=figure.kept, **files)
-            Figure.objects.filter(pk=figure.pk).update(replaced_by=new)
-            lifecycle.log_event(paper, "figures", "done", f"{figure.label or 'figure'} (p. {figure.page}) region "
-                                f"{as_text(figure.bbox)} corrected to {as_text(bbox)}", user=user)
-            lifecycle.back_to_review(paper, user, "figure region corrected")
-    except IntegrityError:
-        raise stale from None
+    with transaction.atomic():
+        new = Figure.objects.create(
+            paper=paper, paper_version=figure.paper_version, order=REPLACED_ORDER + figure.order, kind=figure.kind,
+            page=figure.page, bbox=bbox, label=figure.label, caption=figure.caption, **files)
+        # The claim: the row as the editor saw it, not yet replaced (a refusal rolls the new row back).
+        if not Figure.objects.filter(pk=figure.pk, sha256=expected_sha256, replaced_by=None).update(replaced_by=new):
+            raise stale
+        # Read after the claim, so a choice of figures saved while this one was drawn is carried over, not undone.
+        old = Figure.objects.get(pk=figure.pk)
+        Figure.objects.filter(pk=old.pk).update(kept=False)
+        Figure.objects.filter(pk=new.pk).update(order=old.order, kept=old.kept)
+        lifecycle.log_event(paper, "figures", "done", f"{old.label or 'figure'} (p. {old.page}) region "
+                            f"{as_text(old.bbox)} corrected to {as_text(bbox)}", user=user)
+        lifecycle.back_to_review(paper, user, "figure region corrected")
     return new

@@ -122,16 +122,17 @@ def approve_all(paper, user):
 
 def set_figures(paper, kept_ids, order, user):
     """Keep or hide figures and set their order: `order` maps figure id -> position."""
-    figures = list(Figure.objects.editable(paper))
-    for figure in figures:
-        figure.kept = figure.pk in kept_ids
-        figure.order = order.get(figure.pk, figure.order)
-    # Positions are unique per paper version: park them out of the way, then set.
+    # Positions are unique per paper version: park them out of the way, then set. Read in the transaction, and
+    # written only while a figure is not replaced: a region redrawn meanwhile keeps its new figure's place.
     with transaction.atomic():
+        figures = list(Figure.objects.editable(paper).select_for_update())
         for figure in figures:
-            type(figure).objects.filter(pk=figure.pk).update(order=figure.order + 10000)
+            figure.kept = figure.pk in kept_ids
+            figure.order = order.get(figure.pk, figure.order)
         for figure in figures:
-            type(figure).objects.filter(pk=figure.pk).update(order=figure.order, kept=figure.kept)
+            Figure.objects.filter(pk=figure.pk, replaced_by=None).update(order=figure.order + 10000)
+        for figure in figures:
+            Figure.objects.filter(pk=figure.pk, replaced_by=None).update(order=figure.order, kept=figure.kept)
         lifecycle.log_event(paper, "figures", "done",
                             f"{sum(f.kept for f in figures)} of {len(figures)} figures kept", user=user)
         # Readers keep the figures of the last publication until a publisher publishes again.
@@ -152,12 +153,15 @@ def waiting_changes(paper):
             rows.append((section.get_kind_display(), published.get(section.kind, ""), section.body))
 
     def labels(figures):
-        return ", ".join(f.label or f"figure {f.order}" for f in figures.order_by("order")) or "none"
+        return ", ".join(f.label or f"figure {f.order}" for f in figures) or "none"
 
-    shown = labels(Figure.objects.filter(paper=paper, public=True))
-    kept = labels(Figure.objects.editable(paper).filter(kept=True))
-    if shown != kept:
-        rows.append(("figures", shown, kept))
+    shown = list(Figure.objects.filter(paper=paper, public=True).order_by("order"))
+    kept = list(Figure.objects.editable(paper).filter(kept=True).order_by("order"))
+    if [(f.label, f.sha256) for f in shown] != [(f.label, f.sha256) for f in kept]:
+        # A redrawn region is the same label with another picture.
+        pictures, names = {(f.label, f.sha256) for f in shown}, {f.label for f in shown}
+        redrawn = [f.label for f in kept if f.label in names and (f.label, f.sha256) not in pictures]
+        rows.append(("figures", labels(shown), labels(kept) + "".join(f" ({label} redrawn)" for label in redrawn)))
     return rows
 
 

@@ -56,9 +56,11 @@ class FiguresForm(forms.Form):
     def __init__(self, paper, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.figures = list(Figure.objects.editable(paper))
-        self.fields["kept"].queryset = Figure.objects.editable(paper)
+        # A page opened before another editor redrew a figure still ticks the old one: accepted, and ignored.
+        self.fields["kept"].queryset = Figure.objects.filter(paper=paper, paper_version=paper.version)
         for figure in self.figures:
-            self.fields[f"order_{figure.pk}"] = forms.IntegerField(min_value=1, required=False)
+            # Below set_figures' parking places (position + 10000).
+            self.fields[f"order_{figure.pk}"] = forms.IntegerField(min_value=1, max_value=9999, required=False)
         # A region drawn on a page opened before another editor replaced the figure still reaches
         # set_region, which refuses it and says so.
         self.drawable = list(Figure.objects.filter(paper=paper, paper_version=paper.version))

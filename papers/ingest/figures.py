@@ -20,13 +20,13 @@ from .pdf import CONTROL_RE, TEXT_ONLY, body_size
 
 # "Figure 3:", "Fig. 3.", "FIG. 3.", "Figure 5.1:", and in appendices and supplements "Figure B.1:", "Figure S3:",
 # "Fig. 2a." start a caption; "Figure 3 shows" is running text.
-NUMBER = r"(?:[A-Z]\.?)?\d+(?:\.\d+)?[a-z]?"
+NUMBER = r"(?:(?-i:[A-Z])\.?)?\d+(?:\.\d+)?[a-z]?"
 CAPTION_RE = re.compile(
     rf"^\s*(?:(?:fig\.?|figure)\s*(?P<number>{NUMBER})(?=\s*[:.|])|图\s*(?P<cjk>\d+))", re.I
 )
 # Any caption, tables included, bounds the figure next to it.
-ANY_CAPTION_RE = re.compile(r"^\s*(?:fig\.?|figure|table|tab\.|图|表)\s*(?:[A-Z]\.?)?[\dIVX]", re.I)
-TABLE_CAPTION_RE = re.compile(r"^\s*(?:table|tab\.|表)\s*(?:[A-Z]\.?)?[\dIVX]", re.I)
+ANY_CAPTION_RE = re.compile(r"^\s*(?:fig\.?|figure|table|tab\.|图|表)\s*(?:(?-i:[A-Z])\.?)?[\dIVX]", re.I)
+TABLE_CAPTION_RE = re.compile(r"^\s*(?:table|tab\.|表)\s*(?:(?-i:[A-Z])\.?)?[\dIVX]", re.I)
 RENDER_DPI = 150
 # Under MEDIA_ROOT. Figure files are named by the hash of their pixels, so a figure unchanged in a new version
 # (or shared by two papers, or drawn again by an editor with the same region) is stored once.
@@ -177,7 +177,7 @@ def _spans_the_middle(rect, page):
     return rect.x0 < 0.45 * page.rect.width and rect.x1 > 0.55 * page.rect.width
 
 
-def _wide_figure(caption, graphics, lines, page, body):
+def _wide_figure(caption, graphics, lines, page):
     """A short caption under a figure as wide as the page still speaks for all of it.
 
     The graphics just above the caption cross the page's middle; or the other half holds graphics that end
@@ -214,7 +214,8 @@ def ink(page, rect):
     if box is None:
         return None
     x0, y0, x1, y1 = box
-    return pymupdf.Rect(rect.x0 + x0 / zoom, rect.y0 + y0 / zoom, rect.x0 + x1 / zoom, rect.y0 + y1 / zoom) & rect
+    # The pixmap starts at the pixel edge at or before the rectangle's (pix.x, pix.y, in pixels of the page).
+    return pymupdf.Rect((pix.x + x0) / zoom, (pix.y + y0) / zoom, (pix.x + x1) / zoom, (pix.y + y1) / zoom) & rect
 
 
 def find_figures(page):
@@ -229,7 +230,7 @@ def find_figures(page):
     found = []
     for rect, label, caption in captions:
         x0, x1 = _column(rect, page)
-        if (x0, x1) != (page.rect.x0, page.rect.x1) and _wide_figure(rect, graphics, lines, page, body):
+        if (x0, x1) != (page.rect.x0, page.rect.x1) and _wide_figure(rect, graphics, lines, page):
             x0, x1 = page.rect.x0, page.rect.x1
 
         wide = (x0, x1) == (page.rect.x0, page.rect.x1)
@@ -262,8 +263,9 @@ def find_figures(page):
             beside = region + (-AXIS_TITLE_MARGIN, 0, AXIS_TITLE_MARGIN, 0)
             for line in lines:
                 # An axis title stands on its figure's side of the gutter; a short line beyond it is the other
-                # column's (a section number).
+                # column's (a section number). Numbers come only from close by: further out they are line numbers.
                 short = (len(line.text.split()) <= 3 and line.rect.width < AXIS_TITLE_MARGIN
+                         and not any(ch.isdigit() for ch in line.text)
                          and (wide or (line.rect.x1 <= middle if x0 == page.rect.x0 else line.rect.x0 >= middle)))
                 if ((line.rect.intersects(near) or short and line.rect.intersects(beside))
                         and in_column(line.rect) and not line.rect.intersects(rect)
