@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django_q",
     "papers",
+    "subscribers",
 ]
 
 MIDDLEWARE = [
@@ -261,3 +262,34 @@ Q_CLUSTER = {
     "sync": envbool("Q_SYNC", "False"),
     "poll": envfloat("Q_POLL", "0.5"),
 }
+
+# Mail. The standard settings, from the environment: SMTP by default. `make demo` sets EMAIL_BACKEND to Django's
+# file backend, which writes each mail under EMAIL_FILE_PATH. An API backend (django-anymail, say) is an
+# EMAIL_BACKEND away.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", "25")
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "False")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", "False")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "30")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <digest@{FEED_ID_AUTHORITY}>")
+# The site's address as mail links to it (a mail has no request to build URLs from).
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
+
+# Digests by mail: sent each day at DIGEST_SEND_TIME (DIGEST_TIME_ZONE) for the day before, and weekly on
+# DIGEST_WEEKLY_DAY (1 = Monday) for the week (Monday to Sunday) before.
+DIGEST_SEND_TIME = os.environ.get("DIGEST_SEND_TIME", "07:00")
+DIGEST_TIME_ZONE = os.environ.get("DIGEST_TIME_ZONE", TIME_ZONE)
+DIGEST_WEEKLY_DAY = envint("DIGEST_WEEKLY_DAY", "1")
+DIGEST_BATCH_SIZE = envint("DIGEST_BATCH_SIZE", "50")  # mails per SMTP connection
+# A delivery claimed this long ago by a worker that never finished it is taken up again.
+DIGEST_CLAIM_SECONDS = envint("DIGEST_CLAIM_SECONDS", "600")
+DIGEST_MAX_ATTEMPTS = envint("DIGEST_MAX_ATTEMPTS", "6")
+DIGEST_RETRY_SECONDS = envint("DIGEST_RETRY_SECONDS", "300")  # doubled after each temporary failure
+SUBSCRIBE_CONFIRM_DAYS = envint("SUBSCRIBE_CONFIRM_DAYS", "3")
+# Confirmation mails one address may be sent, and subscriptions one client may ask for, per day.
+SUBSCRIBE_MAX_PER_ADDRESS = envint("SUBSCRIBE_MAX_PER_ADDRESS", "3")
+SUBSCRIBE_MAX_PER_CLIENT = envint("SUBSCRIBE_MAX_PER_CLIENT", "20")

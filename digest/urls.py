@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Through Django, not the web server: only public figures reach readers (papers.public.views.media).
     re_path(r"^media/(?P<path>.+)$", views.media, name="media"),
+    path("", include("subscribers.urls")),
     path("", include("papers.urls")),
 ]

@@ -22,6 +22,7 @@ from papers.models import Section, Topic
 
 from .factories import SECRET_MARKERS, make_reviewed_paper, publish, user_in
 from .processes import Project
+from .smtp import SmtpSink
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "samples"
@@ -324,3 +325,14 @@ def bare_project(tmp_path):
 def project(bare_project):
     bare_project.manage("migrate", "-v0")
     return bare_project
+
+
+@pytest.fixture
+def smtp(settings):
+    """A local SMTP server that Django's SMTP backend talks to."""
+    sink = SmtpSink()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+    settings.EMAIL_TIMEOUT = 10
+    yield sink
+    sink.stop()
