@@ -280,10 +280,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <digest@
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 
 # Digests by mail: sent each day at DIGEST_SEND_TIME (DIGEST_TIME_ZONE) for the day before, and weekly on
-# DIGEST_WEEKLY_DAY (1 = Monday) for the week (Monday to Sunday) before.
+# DIGEST_WEEKLY_DAY (1 = Monday) for the seven days before (Monday to Sunday, with the default). Periods due in
+# the last DIGEST_CATCH_UP_DAYS are still made, so a schedule that was down skips none.
 DIGEST_SEND_TIME = os.environ.get("DIGEST_SEND_TIME", "07:00")
 DIGEST_TIME_ZONE = os.environ.get("DIGEST_TIME_ZONE", TIME_ZONE)
 DIGEST_WEEKLY_DAY = envint("DIGEST_WEEKLY_DAY", "1")
+DIGEST_CATCH_UP_DAYS = envint("DIGEST_CATCH_UP_DAYS", "3")
 DIGEST_BATCH_SIZE = envint("DIGEST_BATCH_SIZE", "50")  # mails per SMTP connection
 # A delivery claimed this long ago by a worker that never finished it is taken up again.
 DIGEST_CLAIM_SECONDS = envint("DIGEST_CLAIM_SECONDS", "600")

@@ -2,6 +2,8 @@
 (the templates' `markdown` filter) and every paper comes from Paper.objects.published()."""
 
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -44,26 +46,33 @@ def confirmation(subscriber, token, language):
     return message
 
 
+def day_bounds(start, end):
+    """When the days `start` to `end` begin and end in DIGEST_TIME_ZONE, the zone the digests' days are told in."""
+    zone = ZoneInfo(settings.DIGEST_TIME_ZONE)
+    return datetime.combine(start, time(), zone), datetime.combine(end + timedelta(days=1), time(), zone)
+
+
 def papers_of(topics, start, end):
-    """The published papers of `topics` published here from `start` to `end` (days, inclusive), under the first
-    of the topics (by name) each belongs to, newest first."""
+    """The papers of `topics` published here in the days `start` to `end`, under the first of the topics (by
+    name) each belongs to, newest first."""
     topics = sorted(topics, key=lambda t: t.name)
+    begins, ends = day_bounds(start, end)
     papers = (Paper.objects.published().with_public_parts().prefetch_related("topics")
-              .filter(topics__in=topics, published_on__range=(start, end)).distinct()
+              .filter(topics__in=topics, published_at__gte=begins, published_at__lt=ends).distinct()
               .order_by("-published_at", "-pk"))
-    groups, shown = {t.pk: [] for t in topics}, set()
+    groups = {t.pk: [] for t in topics}
+    papers = list(papers)
     for paper in papers:
         paper.digest_sections = [s for s in paper.public_sections if s.kind in DIGEST_KINDS]
         paper.lead_figure = paper.public_figures[0] if paper.public_figures else None
-        mine = [t.pk for t in topics if t.pk in {pt.pk for pt in paper.topics.all()}]
-        if paper.pk not in shown and mine:
-            groups[mine[0]].append(paper)
-            shown.add(paper.pk)
-    return [(t, groups[t.pk]) for t in topics if groups[t.pk]], len(shown)
+        own = {t.pk for t in paper.topics.all()}
+        groups[next(t.pk for t in topics if t.pk in own)].append(paper)
+    return [(t, groups[t.pk]) for t in topics if groups[t.pk]], len(papers)
 
 
 def render_digest(topics, language, frequency, start, end, test=False):
-    """The digest of a period for whoever follows `topics`, or None when nothing was published in it."""
+    """The digest of the days `start` to `end` for whoever follows `topics`, or None when nothing was published
+    in them."""
     groups, count = papers_of(topics, start, end)
     if not count:
         return None
@@ -73,18 +82,23 @@ def render_digest(topics, language, frequency, start, end, test=False):
                    "MEDIA_URL": absolute(settings.MEDIA_URL)}
         papers = ngettext("%(count)d new paper", "%(count)d new papers", count) % {"count": count}
         period = f"{start:%Y-%m-%d}" if start == end else f"{start:%Y-%m-%d} – {end:%Y-%m-%d}"
-        subject = f"{'[test] ' if test else ''}{settings.SITE_NAME}: {papers}, {period}"
+        subject = f"{_('[test]') + ' ' if test else ''}{settings.SITE_NAME}: {papers}, {period}"
         return Rendered(subject, render_to_string("subscribers/mail/digest.txt", context),
                         render_to_string("subscribers/mail/digest.html", context), count)
 
 
-def digest(subscriber, rendered, message_id, to=None):
+def digest(subscriber, rendered, message_id, test_to=None):
     """The subscriber's copy: their unsubscribe link in the text, the HTML and RFC 8058's headers. A resent
-    delivery has the same Message-ID, so a mail system that already has it can tell it is the same mail."""
-    leave = absolute(reverse("subscribers:leave", args=[tokens.leave(subscriber)]))
-    headers = {"List-Unsubscribe": f"<{leave}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-               "Message-ID": message_id}
+    delivery has the same Message-ID, so a mail system that already has it can tell it is the same mail.
+    An editor's test copy (`test_to`) links to the subscribe page instead: its unsubscribe would be the
+    subscriber's."""
+    if test_to:
+        leave, headers = absolute(reverse("subscribers:subscribe")), {"Message-ID": message_id}
+    else:
+        leave = absolute(reverse("subscribers:leave", args=[tokens.leave(subscriber)]))
+        headers = {"List-Unsubscribe": f"<{leave}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                   "Message-ID": message_id}
     message = EmailMultiAlternatives(rendered.subject, rendered.text.replace(LEAVE_URL, leave),
-                                     to=[to or subscriber.email], headers=headers)
+                                     to=[test_to or subscriber.email], headers=headers)
     message.attach_alternative(rendered.html.replace(LEAVE_URL, leave), "text/html")
     return message

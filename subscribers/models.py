@@ -77,7 +77,7 @@ class Throttle(models.Model):
     """Requests counted per key (a hashed address or client) in the current window."""
 
     key = models.CharField(max_length=64, unique=True)
-    window_start = models.DateTimeField()
+    window_start = models.DateTimeField(db_index=True)  # windows that are over are deleted on every request
     count = models.PositiveIntegerField(default=0)
 
     def __str__(self):

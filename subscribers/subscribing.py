@@ -48,9 +48,11 @@ def confirm(token):
     wanted = tokens.read_confirmation(token)
     with transaction.atomic():
         subscriber, _ = Subscriber.objects.get_or_create(email=wanted["e"])
+        # A subscriber who only changes topics or language keeps the periods already due to them.
+        same = subscriber.status == Subscriber.Status.ACTIVE and subscriber.frequency == wanted["f"]
         Subscriber.objects.filter(pk=subscriber.pk).update(
             status=Subscriber.Status.ACTIVE, frequency=wanted["f"], language=wanted["l"],
-            confirmed_at=timezone.now(), left_at=None, bounce_reason="")
+            confirmed_at=subscriber.confirmed_at if same else timezone.now(), left_at=None, bounce_reason="")
         subscriber.topics.set(Topic.objects.filter(pk__in=wanted["t"]))
     return Subscriber.objects.get(pk=subscriber.pk)
 

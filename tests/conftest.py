@@ -139,6 +139,9 @@ def local_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                                    "LOCATION": str(tmp_path)}}
+    # Only the latest digest period is made, whatever the hour the tests run at (test_digest_delivery.py tests
+    # the catching up).
+    settings.DIGEST_CATCH_UP_DAYS = 1
     return settings
 
 

@@ -10,7 +10,8 @@ from .processes import free_port
 
 
 class SmtpSink:
-    """`refuse` maps an address to the answer its RCPT TO gets ("550 5.1.1 No such user"); `pause` is how long
+    """`refuse` maps an address to the answer its RCPT TO gets ("550 5.1.1 No such user"), `refuse_sender` is the
+    answer to every MAIL FROM if set; `pause` is how long
     each RCPT TO waits before its answer; `on_rcpt(address, count)` is called as it arrives, with the number of
     mails accepted so far."""
 
@@ -18,12 +19,19 @@ class SmtpSink:
         self.messages = []
         self.accepted = 0
         self.refuse = {}
+        self.refuse_sender = None  # the answer every MAIL FROM gets, as a server that will not take our mail
         self.pause = 0
         self.on_rcpt = None
         self.lock = threading.Lock()
         sink = self
 
         class Handler:
+            async def handle_MAIL(self, server, session, envelope, address, mail_options):
+                if sink.refuse_sender:
+                    return sink.refuse_sender
+                envelope.mail_from = address
+                return "250 OK"
+
             async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
                 if sink.on_rcpt:
                     sink.on_rcpt(address, sink.accepted)

@@ -88,10 +88,25 @@ def test_a_mail_server_that_is_down_loses_no_digest(site, smtp, settings):
     active("reader@example.org", [site["topic"]])
     at = timezone.now() + TOMORROW
     settings.EMAIL_PORT = 9  # nothing listens
-    assert send(at) == {"retry": 1}
-    assert "Connection refused" in Delivery.objects.get().error
+    assert send(at) == {"deferred": 1}
+    waiting = Delivery.objects.get()
+    assert "Connection refused" in waiting.error and waiting.attempts == 0 and waiting.state == Delivery.State.PENDING
     settings.EMAIL_PORT = smtp.port
     assert delivery.send_due(at + timedelta(hours=1)) == {"sent": 1}
+
+
+@pytest.mark.django_db
+def test_a_server_that_refuses_us_not_an_address_bounces_nobody(site, smtp):
+    """A wrong sender or login is the operator's to fix: every digest waits, no address is marked."""
+    for n in range(3):
+        active(f"r{n}@example.org", [site["topic"]])
+    smtp.refuse_sender = "550 5.7.1 Sender address rejected"
+    at = timezone.now() + TOMORROW
+    assert send(at) == {"deferred": 3}
+    assert set(Subscriber.objects.values_list("status", flat=True)) == {Subscriber.Status.ACTIVE}
+    assert "Sender address rejected" in Delivery.objects.first().error
+    smtp.refuse_sender = None
+    assert delivery.send_due(at + timedelta(hours=1)) == {"sent": 3}
 
 
 @pytest.mark.django_db
@@ -101,12 +116,34 @@ def test_a_delivery_left_claimed_by_a_dead_worker_is_sent_later_with_the_same_me
     at = timezone.now() + TOMORROW
     delivery.plan(at)
     pending = Delivery.objects.get()
-    assert delivery.claim(pending.pk, "dead-worker", at)
-    assert not delivery.claim(pending.pk, "another-worker", at), "a claim is one worker's"
+    assert delivery.claim([pending.pk], "dead-worker", at) == [pending.pk]
+    assert delivery.claim([pending.pk], "another-worker", at) == [], "a claim is one worker's"
     assert delivery.send_due(at) == {}, "a live claim is left alone"
     assert delivery.send_due(at + timedelta(seconds=settings.DIGEST_CLAIM_SECONDS + 1)) == {"sent": 1}
     [(_, message)] = smtp.messages
     assert message["Message-ID"] == delivery.message_id(pending) == f"<digest-{pending.pk}@localhost>"
+
+
+@pytest.mark.django_db
+def test_a_subscriber_who_moves_to_weekly_gets_no_daily_digest_that_waited(site, smtp, client):
+    subscriber = active("reader@example.org", [site["topic"]])
+    at = timezone.now() + TOMORROW
+    delivery.plan(at)
+    Subscriber.objects.filter(pk=subscriber.pk).update(frequency="weekly")
+    assert delivery.send_due(at) == {"dropped": 1} and smtp.messages == []
+
+
+@pytest.mark.django_db
+def test_periods_missed_while_the_schedule_was_down_are_still_sent(site, smtp, settings):
+    settings.DIGEST_CATCH_UP_DAYS, settings.DIGEST_TIME_ZONE, settings.DIGEST_SEND_TIME = 3, "UTC", "07:00"
+    subscriber = active("reader@example.org", [site["topic"]])
+    Subscriber.objects.filter(pk=subscriber.pk).update(confirmed_at=timezone.now() - timedelta(days=10))
+    three_days_on = timezone.now().replace(hour=12) + timedelta(days=3)
+    # Due at 07:00 on each of the last three days: the digests of today (sent), and of the two days after
+    # (nothing published).
+    assert send(three_days_on) == {"sent": 1, "empty": 2}
+    assert sorted(str(d) for d in Delivery.objects.values_list("period_start", flat=True)) == [
+        str(timezone.now().date() + timedelta(days=n)) for n in range(3)]
 
 
 @pytest.mark.django_db
@@ -161,6 +198,8 @@ def test_an_editor_sends_themself_a_test_digest_from_the_admin(client, site, smt
     assert [str(m) for m in response.context["messages"]] == ["reader@example.org's digest sent to boss@example.org."]
     [message] = smtp.to("boss@example.org")
     assert message["Subject"].startswith("[test] Paper Digest: 2 new papers")
+    assert message["List-Unsubscribe"] is None and "/unsubscribe/" not in message.as_string(), \
+        "the editor's copy cannot unsubscribe the subscriber"
     assert Delivery.objects.count() == 0, "a test is no delivery"
     smtp.refuse = {"boss@example.org": "550 5.7.1 Relaying denied"}
     response = client.post(url, {"action": "send_test_digest", "index": "0", "_selected_action": [subscriber.pk]}, follow=True)
@@ -194,7 +233,8 @@ def mail_project(project, smtp):
     """The project as its operator runs it, on a file database, with 50 subscribers of a topic with two
     papers published yesterday and a draft, and the local SMTP server."""
     project.env.update({"SUMMARIZER": "extractive", "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp.port),
-                        "DIGEST_CLAIM_SECONDS": "1", "DIGEST_BATCH_SIZE": "50", "FEED_ID_AUTHORITY": "example.org"})
+                        "DIGEST_CLAIM_SECONDS": "1", "DIGEST_BATCH_SIZE": "50", "FEED_ID_AUTHORITY": "example.org",
+                        "DIGEST_CATCH_UP_DAYS": "1"})
     project.manage("shell", "-c", """
 from datetime import timedelta
 from django.contrib.auth import get_user_model
