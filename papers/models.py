@@ -360,6 +360,9 @@ class Section(models.Model):
         # Imported posts only: the numbered items before the method (title, authors, affiliation,
         # keywords, links, background), kept so nothing in a post is dropped.
         DETAILS = "details", _("Details (imported)")
+        # An LLM backend's translation of the abstract into the topic's language, reviewed like the rest and
+        # shown beside the original.
+        TRANSLATED_ABSTRACT = "translated_abstract", _("Abstract, translated")
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -463,6 +466,15 @@ class Figure(models.Model):
 
     def __str__(self):
         return f"{self.paper.arxiv_id} {self.label or 'figure'} p.{self.page}"
+
+    @property
+    def thumbnail_width(self):
+        """The thumbnail's width in pixels, as render() made it: the figure fitted in FIGURE_THUMBNAIL_WIDTH by
+        twice that, never enlarged (a srcset must say the width it offers)."""
+        box = settings.FIGURE_THUMBNAIL_WIDTH
+        if self.width <= box and self.height <= 2 * box:
+            return self.width
+        return box if self.width * 2 >= self.height else max(round(2 * box * self.width / self.height), 1)
 
 
 class SectionRevision(models.Model):

@@ -4,10 +4,16 @@ and formulas as MathML."""
 import re
 from datetime import datetime, timezone
 
+import pymupdf
+import pytest
+from django.conf import settings
+from django.template.loader import render_to_string
 from django.urls import reverse
+from PIL import Image
 
 from papers.editorial import review
-from papers.models import Paper
+from papers.ingest import figures
+from papers.models import Figure, Paper
 
 from .factories import paper_in_review, publish
 
@@ -43,6 +49,26 @@ def test_the_figures_come_after_the_key_takeaways_at_full_resolution(client, top
     assert page.index('class="digest-section key_takeaways"') < figure < page.index('class="digest-section method"')
     lead = paper.figures.get(kept=True)
     assert f'/media/{lead.thumbnail} 480w, /media/{lead.image} {lead.width}w' in page
+    thumbnail = Image.open(settings.MEDIA_ROOT / lead.thumbnail)
+    assert thumbnail.width == lead.thumbnail_width == 480
+
+
+@pytest.mark.parametrize("size, thumbnail", [((2000, 600), 480), ((300, 1200), 240), ((300, 200), 300)])
+def test_srcset_declares_the_width_each_picture_has(tmp_path, settings, size, thumbnail):
+    """A tall figure's thumbnail is narrower than 480 px, a small one's is the figure itself."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=size[0] * 72 / 150, height=size[1] * 72 / 150)
+    page.draw_rect(page.rect, color=None, fill=(0.2, 0.4, 0.8))
+    found = figures.Found(1, page.rect, "Figure 1", "Figure 1: a block.")
+    files = figures.render(doc, found, tmp_path, "figures")
+    made = Image.open(tmp_path / files["thumbnail"].removeprefix("figures/"))
+    figure = Figure(width=files["width"], height=files["height"])
+    assert (files["width"], files["height"]) == size and made.width == figure.thumbnail_width == thumbnail
+    html = render_to_string("papers/_figures.html", {"figures": [Figure(width=size[0], height=size[1], thumbnail="t",
+                                                                         image="i", paper_version=1)],
+                                                       "MEDIA_URL": "/media/"})
+    srcset = re.search(r'srcset="([^"]+)"', html).group(1)
+    assert srcset == (f"/media/t {thumbnail}w, /media/i {size[0]}w" if thumbnail < size[0] else f"/media/i {size[0]}w")
 
 
 def test_the_day_digest_folds_the_abstract_and_lists_the_newest_first(client, topic, publisher):

@@ -1,8 +1,8 @@
 """Search over published papers: English and Chinese, ranked, filtered, never unpublished."""
 
 import datetime
-import re
 import io
+import re
 
 from django.core.management import call_command
 from django.db import connection
@@ -13,7 +13,7 @@ from papers import lifecycle
 from papers.editorial import review
 from papers.measurement.seeding import seed_papers
 from papers.models import Paper, Section, Topic
-from papers.public import search
+from papers.public import search, snippets
 
 from .conftest import only_on_postgres
 from .factories import paper_in_review, publish, published_paper
@@ -145,3 +145,26 @@ def test_the_filters_have_visible_labels(client, db):
     page = client.get("/search/").content.decode()
     assert re.search(r'<label>Published from <input type="date" name="from"', page)
     assert re.search(r'<label>to <input type="date" name="to"', page)
+
+
+def test_each_result_shows_where_it_matched_with_the_words_marked(client, topic, publisher):
+    abstract = ("Audio-driven portraits drift over long clips. We present Talking Heads that stay <stable>, "
+                "reconstructing each frame from a memory of past motion, and report 18% lower FVD.")
+    published_paper(topic, publisher, 1, title="A memory for talking heads", abstract=abstract)
+    page = client.get("/search/?q=talking+head+reconstruction").content.decode()
+    [snippet] = re.findall(r'<p class="snippet"[^>]*>(.*?)</p>', page, re.S)
+    assert "<mark>Talking</mark> <mark>Heads</mark>" in snippet and "<mark>reconstructing</mark>" in snippet
+    assert "&lt;stable&gt;" in snippet, "the paper's text is escaped; only the marks are HTML"
+    chinese = published_paper(topic, publisher, 2, title="音频驱动的数字人", abstract="本文提出一种音频驱动的数字人生成方法。")
+    page = client.get("/search/?q=数字人").content.decode()
+    assert "<mark>数字人</mark>" in page and chinese.title in page
+
+
+def test_a_long_abstract_is_cut_around_its_first_match_at_word_edges():
+    text = " ".join(f"word{n}" for n in range(200)) + " gaussian splatting " + " ".join(f"tail{n}" for n in range(200))
+    snippet = snippets.snippet([text], "splatting")
+    assert snippet.startswith("… ") and snippet.endswith(" …") and "<mark>splatting</mark>" in snippet
+    assert len(snippet) < 400
+    words = snippet.removeprefix("… ").removesuffix(" …").split()
+    assert all(w in text.split() or w.startswith("<mark>") for w in words), "no word cut in half"
+    assert snippets.snippet(["no match here"], "splatting") == "" and snippets.snippet([text], "!!") == ""

@@ -9,6 +9,8 @@ from datetime import datetime, timezone
 
 import pytest
 
+from papers.editorial import drafts
+
 from .conftest import ROOT, needs_chromium
 from .factories import paper_in_review, publish
 
@@ -23,15 +25,23 @@ def test_every_page_at_phone_and_desktop_widths(browser, live_server, site):
     SHOTS.mkdir(parents=True)
     print(f"\nscreenshots: {SHOTS}")
     avatar, topic = site["avatar"], site["topic"]
-    formulas = publish(paper_in_review(
+    formulas = paper_in_review(
         topic, 3, title=r"Relighting a $360^o$ head in $\mathcal{O}(n)$ time",
         abstract=r"We relight heads with $k \le 8$ lights; error falls as $\frac{1}{\sqrt{n}}$ for $n$ views.",
         arxiv_published=datetime(2026, 11, 2, 17, tzinfo=timezone.utc),
-        arxiv_updated=datetime(2026, 11, 20, 9, tzinfo=timezone.utc)), site["user"])
+        arxiv_updated=datetime(2026, 11, 20, 9, tzinfo=timezone.utc))
+    # As an LLM backend writes it for a Chinese topic: the abstract translated, a draft reviewed with the rest.
+    generation = formulas.generations.get()
+    generation.sections["translated_abstract"] = {"text": "我们用不超过 8 盏灯重新照亮头部；误差随视角数增加而下降。",
+                                                  "sources": ["abstract"]}
+    generation.language = "zh"
+    generation.save()
+    drafts.add_draft(formulas, generation, "translated_abstract")
+    formulas = publish(formulas, site["user"])
     pages = {
         "home": "/", "topic": f"/t/{topic.slug}/", "day": f"/t/{topic.slug}/{avatar.published_on}/",
         "paper": avatar.get_absolute_url(), "paper-math": formulas.get_absolute_url(), "search": "/search/?q=avatars",
-        "author": "/author/Ada Lovelace/",
+        "author": "/author/Ada Lovelace/", "subscribe": f"/subscribe/?topic={topic.slug}",
     }
     for device, (width, height) in WIDTHS.items():
         for scheme in ("light", "dark"):

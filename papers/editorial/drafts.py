@@ -19,13 +19,22 @@ def make_drafts(paper):
     paper.flags = [f for f in paper.flags if f.get("source") != "summarizer"] + [
         {**f, "source": "summarizer"} for f in generation.flags]
     with transaction.atomic():
-        for kind in SECTION_KINDS:
+        for kind in kinds_of(generation):
             add_draft(paper, generation, kind)
     return {"review_at": timezone.now(), "flags": paper.flags, "flag_score": lifecycle.flag_score(paper)}
 
 
-# As the digest reads: imported posts carry their numbered "details" before the method.
-SECTION_ORDER = {"summary": 0, "key_takeaways": 1, "details": 2, "method": 3, "conclusion": 4}
+# As the digest reads: imported posts carry their numbered "details" before the method; a translated abstract
+# is shown with the abstract, not among the sections.
+SECTION_ORDER = {"summary": 0, "key_takeaways": 1, "details": 2, "method": 3, "conclusion": 4,
+                 "translated_abstract": 5}
+TRANSLATED = Section.Kind.TRANSLATED_ABSTRACT
+
+
+def kinds_of(generation):
+    """The sections a generation wrote: every digest section, and the translated abstract if there is one."""
+    translated = (generation.sections.get(TRANSLATED) or {}).get("text")
+    return SECTION_KINDS + ((TRANSLATED,) if translated else ())
 
 
 def add_draft(paper, generation, kind, user=None):
@@ -67,7 +76,7 @@ def regenerate(paper_id, kind=None, user_id=None):
         return None
     replaced, kept = [], []
     with transaction.atomic():
-        for section_kind in [kind] if kind else SECTION_KINDS:
+        for section_kind in [kind] if kind else kinds_of(written):
             why = keep_current(paper, written, section_kind)
             if why:
                 kept.append(f"{section_kind} {why}")

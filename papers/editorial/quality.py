@@ -229,12 +229,16 @@ CONTEXT_CHECKS = [check_cut_off, check_echo, check_chatbot, check_language, chec
                   check_authors, check_numbers, check_unsupported, check_generic]
 
 
+# A translation is checked for its language only: its words are not the paper's, by design.
+TRANSLATION_CHECKS = [check_language]
+
+
 def check_section(kind, text, context=None):
     flags = []
     for check in BASIC_CHECKS:
         flags.extend(check(kind, text))
     if text.strip():
-        for check in CONTEXT_CHECKS:
+        for check in TRANSLATION_CHECKS if kind == "translated_abstract" else CONTEXT_CHECKS:
             flags.extend(check(kind, text, context or Context()))
     return flags
 

@@ -29,7 +29,7 @@ from ..editorial import roles
 from ..identifiers import ARXIV_ID
 from ..models import Figure, Paper, Section, Topic
 from . import search as search_index
-from . import surfaces
+from . import snippets, surfaces
 from .caching import cached_public
 from .rendering import render_markdown
 
@@ -188,6 +188,8 @@ def search(request):
             .select_related("generation"), to_attr="public_sections"))
         for paper in results:
             paper.by_kind = sections_by_kind(paper)
+            summary = paper.by_kind.get("summary")
+            paper.snippet = snippets.snippet([paper.publication.abstract, summary and summary.published_body], query)
     return render(request, "papers/search.html", {
         "query": query, "results": results, "topics": Topic.objects.with_published(),
         "topic": topic, "date_from": date_from, "date_to": date_to,

@@ -98,7 +98,7 @@ class LLMSummarizer(Summarizer):
                                [flag("invalid_output", "The model's answer was not valid JSON, twice.")])
         sections, flags = to_sections(digest, paper, language, sources, own_urls=paper.own_urls)
         result = self.result(sections, usage, reply, language, flags)
-        result.extra = {"translated_abstract": digest.translated_abstract}
+        result.extra = {"translated_abstract": {"text": digest.translated_abstract.strip(), "sources": ["abstract"]}}
         return result
 
     def result(self, sections, usage, reply, language, flags):
