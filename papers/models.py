@@ -16,8 +16,11 @@ class Language(models.TextChoices):
 
 class TopicQuerySet(models.QuerySet):
     def with_published(self):
-        """Topics with at least one published paper: the ones readers can reach, fetching or not."""
-        return self.filter(papers__in=Paper.objects.published()).distinct()
+        """Topics with at least one published paper: the ones readers can reach, fetching or not.
+
+        EXISTS, asked per topic, stops at the topic's first published paper: its cost does not grow with the
+        site."""
+        return self.filter(models.Exists(Paper.objects.published().filter(topics=models.OuterRef("pk"))))
 
 
 class Topic(models.Model):
@@ -418,7 +421,9 @@ class FigureQuerySet(models.QuerySet):
         that allows it (or with an editor's recorded override). A licence counts at once;
         an editor's choice of figures waits for the next publication."""
         allowed = licences.open_q("paper__license") | ~Q(paper__figures_override_reason="")
-        return self.filter(allowed, public=True, paper__in=Paper.objects.published())
+        # EXISTS per figure, not IN (every published paper): a page's figures cost the same at any size.
+        return self.filter(allowed, models.Exists(Paper.objects.published().filter(pk=models.OuterRef("paper_id"))),
+                           public=True)
 
     def editable(self, paper):
         """The figures an editor chooses from: this version's, without those whose region was corrected."""
