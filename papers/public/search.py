@@ -140,8 +140,14 @@ def search(query, topic=None, date_from=None, date_to=None, limit=50, exclude=No
     return [found[pk] for pk in ranked if pk in found]
 
 
+RELATED_TERMS = 10  # an OR of every word of a title and abstract costs as much as all the papers it matches
+
+
 def related(paper, limit=5):
-    """Published papers whose text is most like this one's title and abstract."""
+    """Published papers whose text is most like this one's: the longest words of its title, then its abstract
+    (the longer a word, the rarer and more telling)."""
     public = paper.publication
-    words = [w for w in terms(f"{public.title} {public.title} {public.abstract[:300]}") if w not in STOPWORDS]
-    return search(" ".join(dict.fromkeys(words)), exclude=paper.pk, limit=limit, any_term=True)
+    title = [w for w in dict.fromkeys(terms(public.title)) if w not in STOPWORDS]
+    abstract = [w for w in dict.fromkeys(terms(public.abstract[:300])) if w not in STOPWORDS and w not in title]
+    words = (sorted(title, key=len, reverse=True) + sorted(abstract, key=len, reverse=True))[:RELATED_TERMS]
+    return search(" ".join(words), exclude=paper.pk, limit=limit, any_term=True)
