@@ -168,3 +168,17 @@ def test_a_long_abstract_is_cut_around_its_first_match_at_word_edges():
     words = snippet.removeprefix("… ").removesuffix(" …").split()
     assert all(w in text.split() or w.startswith("<mark>") for w in words), "no word cut in half"
     assert snippets.snippet(["no match here"], "splatting") == "" and snippets.snippet([text], "!!") == ""
+
+
+def test_results_come_twenty_to_a_page_with_a_link_to_the_next(client, topic, db):
+    seed_papers(45, topic=topic)
+    first = client.get("/search/?q=avatar").content.decode()
+    assert first.count('<li><a href="/paper/') == 20 and "Results 1–20" in first
+    assert 'href="?q=avatar&amp;page=2" rel="next"' in first and 'rel="prev"' not in first
+    third = client.get("/search/?q=avatar&page=3").content.decode()
+    assert third.count('<li><a href="/paper/') == 5 and "Results 41–45" in third and 'rel="next"' not in third
+    pages = [client.get(f"/search/?q=avatar&page={n}").content.decode() for n in (1, 2, 3)]
+    shown = [re.findall(r'<li><a href="(/paper/[^"]+)"', page) for page in pages]
+    assert len({url for urls in shown for url in urls}) == 45, "each result on one page only"
+    for odd in ("0", "-1", "x", "²", "99999999999999999999999"):
+        assert client.get(f"/search/?q=avatar&page={odd}").status_code == 200, odd

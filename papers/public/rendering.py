@@ -63,21 +63,30 @@ def render_markdown(text):
         url_schemes={"https"},
         link_rel="noopener noreferrer nofollow",
     )
-    return mark_safe(put_back(html, formulas, nonce))
+    return mark_safe(put_back(html, formulas, nonce) if formulas else html)
+
+
+# One pattern for every nonce: a pattern compiled per call would miss re's cache each time and push Markdown's own
+# patterns out of it.
+PLACEHOLDER_RE = re.compile(r"MATH([0-9a-f]{16})N(\d+)X")
 
 
 def put_back(html, formulas, nonce):
     """The formulas in place of their placeholders: MathML in text, the $…$ as typed inside a tag (a link's
     address) or in code, where MathML would break the markup or is not meant."""
-    placeholder = re.compile(rf"MATH{nonce}N(\d+)X")
+    def formula(match, as_typed):
+        if match.group(1) != nonce:
+            return match.group(0)
+        mathml, source = formulas[int(match.group(2))]
+        return escape(source) if as_typed else mathml
+
     pieces, in_code = [], 0
     for piece in re.split(r"(<[^>]*>)", html):
         if piece.startswith("<"):
             in_code += 1 if re.match(r"<(code|pre)\b", piece) else -1 if re.match(r"</(code|pre)\b", piece) else 0
-            pieces.append(placeholder.sub(lambda m: escape(formulas[int(m.group(1))][1]), piece))
+            pieces.append(PLACEHOLDER_RE.sub(lambda m: formula(m, True), piece))
         else:
-            pieces.append(placeholder.sub(
-                lambda m: escape(formulas[int(m.group(1))][1]) if in_code else formulas[int(m.group(1))][0], piece))
+            pieces.append(PLACEHOLDER_RE.sub(lambda m: formula(m, bool(in_code)), piece))
     return "".join(pieces)
 
 

@@ -36,6 +36,7 @@ from .rendering import render_markdown
 ARXIV_QUERY_RE = re.compile(rf"(?:arxiv:\s*)?(?P<id>{ARXIV_ID})(?:v\d+)?", re.I)
 
 DAYS_PER_PAGE = 20
+SEARCH_PER_PAGE = 20  # rendering a result costs more than finding it: a page of 20, not 50
 PAPERS_PER_PAGE = 30
 HOME_PAPERS_PER_TOPIC = 10
 RELATED_CACHE_SECONDS = 24 * 3600
@@ -180,9 +181,16 @@ def search(request):
             return HttpResponseRedirect(paper.get_absolute_url())
     topic = Topic.objects.filter(slug=request.GET.get("topic")).first() if request.GET.get("topic") else None
     date_from, date_to = parse_date(request.GET.get("from")), parse_date(request.GET.get("to"))
+    page = request.GET.get("page", "")
+    number = min(int(page), 1000) if page.isascii() and page.isdigit() and int(page) > 0 else 1
     results = []
     if query:
-        results = search_index.search(query, topic=topic, date_from=date_from, date_to=date_to)
+        # One more than a page says whether there is a next one.
+        results = search_index.search(query, topic=topic, date_from=date_from, date_to=date_to,
+                                      limit=SEARCH_PER_PAGE + 1, offset=(number - 1) * SEARCH_PER_PAGE)
+    following = len(results) > SEARCH_PER_PAGE
+    results = results[:SEARCH_PER_PAGE]
+    if results:
         prefetch_related_objects(results, Prefetch(
             "sections", queryset=Section.objects.filter(public=True, kind=Section.Kind.SUMMARY)
             .select_related("generation"), to_attr="public_sections"))
@@ -190,9 +198,11 @@ def search(request):
             paper.by_kind = sections_by_kind(paper)
             summary = paper.by_kind.get("summary")
             paper.snippet = snippets.snippet([paper.publication.abstract, summary and summary.published_body], query)
+    shown_from = (number - 1) * SEARCH_PER_PAGE + 1
     return render(request, "papers/search.html", {
         "query": query, "results": results, "topics": Topic.objects.with_published(),
-        "topic": topic, "date_from": date_from, "date_to": date_to,
+        "topic": topic, "date_from": date_from, "date_to": date_to, "number": number,
+        "following": following, "shown_from": shown_from, "shown_to": shown_from + len(results) - 1,
     })
 
 
