@@ -56,14 +56,14 @@ class FiguresForm(forms.Form):
     def __init__(self, paper, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.figures = list(Figure.objects.editable(paper))
-        # A page opened before another editor redrew a figure still ticks the old one: accepted, and ignored.
-        self.fields["kept"].queryset = Figure.objects.filter(paper=paper, paper_version=paper.version)
+        # A page opened before another editor redrew a figure still ticks the old one (accepted, and ignored by
+        # set_figures) and may hold a region drawn on it (which set_region refuses, saying so).
+        version = Figure.objects.filter(paper=paper, paper_version=paper.version)
+        self.fields["kept"].queryset = version
         for figure in self.figures:
             # Below set_figures' parking places (position + 10000).
             self.fields[f"order_{figure.pk}"] = forms.IntegerField(min_value=1, max_value=9999, required=False)
-        # A region drawn on a page opened before another editor replaced the figure still reaches
-        # set_region, which refuses it and says so.
-        self.drawable = list(Figure.objects.filter(paper=paper, paper_version=paper.version))
+        self.drawable = list(version)
         for figure in self.drawable:
             self.fields[f"region_{figure.pk}"] = forms.CharField(required=False)
             self.fields[f"region_sha_{figure.pk}"] = forms.CharField(required=False)
@@ -76,8 +76,9 @@ class FiguresForm(forms.Form):
         """(figure, region, the picture it was drawn on) for each region that differs from the figure's."""
         for figure in self.drawable:
             text = self.cleaned_data.get(f"region_{figure.pk}", "").strip()
-            if text and figure_regions.parse(text) != figure.bbox:
-                yield figure, figure_regions.parse(text), self.cleaned_data[f"region_sha_{figure.pk}"]
+            region = figure_regions.parse(text) if text else None
+            if region and region != figure.bbox:
+                yield figure, region, self.cleaned_data[f"region_sha_{figure.pk}"]
 
 
 class OverrideForm(forms.Form):

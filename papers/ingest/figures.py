@@ -20,13 +20,14 @@ from .pdf import CONTROL_RE, TEXT_ONLY, body_size
 
 # "Figure 3:", "Fig. 3.", "FIG. 3.", "Figure 5.1:", and in appendices and supplements "Figure B.1:", "Figure S3:",
 # "Fig. 2a." start a caption; "Figure 3 shows" is running text.
-NUMBER = r"(?:(?-i:[A-Z])\.?)?\d+(?:\.\d+)?[a-z]?"
+APPENDIX = r"(?:(?-i:[A-Z])\.?)?"  # the capital of an appendix or supplement: "B.1", "S3"
+NUMBER = rf"{APPENDIX}\d+(?:\.\d+)?[a-z]?"
 CAPTION_RE = re.compile(
     rf"^\s*(?:(?:fig\.?|figure)\s*(?P<number>{NUMBER})(?=\s*[:.|])|图\s*(?P<cjk>\d+))", re.I
 )
 # Any caption, tables included, bounds the figure next to it.
-ANY_CAPTION_RE = re.compile(r"^\s*(?:fig\.?|figure|table|tab\.|图|表)\s*(?:(?-i:[A-Z])\.?)?[\dIVX]", re.I)
-TABLE_CAPTION_RE = re.compile(r"^\s*(?:table|tab\.|表)\s*(?:(?-i:[A-Z])\.?)?[\dIVX]", re.I)
+ANY_CAPTION_RE = re.compile(rf"^\s*(?:fig\.?|figure|table|tab\.|图|表)\s*{APPENDIX}[\dIVX]", re.I)
+TABLE_CAPTION_RE = re.compile(rf"^\s*(?:table|tab\.|表)\s*{APPENDIX}[\dIVX]", re.I)
 RENDER_DPI = 150
 # Under MEDIA_ROOT. Figure files are named by the hash of their pixels, so a figure unchanged in a new version
 # (or shared by two papers, or drawn again by an editor with the same region) is stored once.
@@ -199,10 +200,9 @@ def _wide_figure(caption, graphics, lines, page):
     return not any(other_half(r) and r.intersects(band) for r in graphics + [ln.rect for ln in lines])
 
 
-def _page_number(line, lines):
+def _page_number(line, first_bottom, last_top):
     """A number alone above or below everything else: the page's number, not a tick label."""
-    return line.text.isdigit() and (line.rect.y0 >= max(ln.rect.y0 for ln in lines)
-                                    or line.rect.y1 <= min(ln.rect.y1 for ln in lines))
+    return line.text.isdigit() and (line.rect.y0 >= last_top or line.rect.y1 <= first_bottom)
 
 
 def ink(page, rect):
@@ -227,13 +227,13 @@ def find_figures(page):
     graphics = _graphics(page)
     tables = _tables(page, lines, graphics, body)
     graphics = [g for g in graphics if not any(t.intersects(g) and t.contains(g.tl) for t in tables)]
+    first_bottom, last_top = min(ln.rect.y1 for ln in lines), max(ln.rect.y0 for ln in lines)
     found = []
     for rect, label, caption in captions:
         x0, x1 = _column(rect, page)
-        if (x0, x1) != (page.rect.x0, page.rect.x1) and _wide_figure(rect, graphics, lines, page):
-            x0, x1 = page.rect.x0, page.rect.x1
-
         wide = (x0, x1) == (page.rect.x0, page.rect.x1)
+        if not wide and _wide_figure(rect, graphics, lines, page):
+            x0, x1, wide = page.rect.x0, page.rect.x1, True
         middle = page.rect.width / 2
 
         def in_column(r):
@@ -270,16 +270,15 @@ def find_figures(page):
                 if ((line.rect.intersects(near) or short and line.rect.intersects(beside))
                         and in_column(line.rect) and not line.rect.intersects(rect)
                         and line.rect.y0 >= lower - 2 and line.rect.y1 <= upper + 2
-                        and not _prose(line, body, x1 - x0) and not _page_number(line, lines)):
+                        and not _prose(line, body, x1 - x0)
+                        and not _page_number(line, first_bottom, last_top)):
                     region |= line.rect
         region &= pymupdf.Rect(x0, page.rect.y0, x1, page.rect.y1)
         if upper == rect.y0:
             region.y1 = min(region.y1, rect.y0)
         else:
             region.y0 = max(region.y0, rect.y1)
-        if region.is_empty or region.width * region.height < 0.005 * page.rect.width * page.rect.height:
-            continue
-        region = ink(page, region)
+        region = None if region.is_empty else ink(page, region)
         if region is None or region.width * region.height < 0.005 * page.rect.width * page.rect.height:
             continue
         found.append(Found(page.number + 1, region, label, caption[:2000], parts=len(parts)))

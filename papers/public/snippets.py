@@ -1,12 +1,13 @@
 """Where a search result matches: a passage of its abstract (else its one-line summary) around the first word
 the query matched, every matched word in <mark>.
 
-The words are matched as search matches them (papers/public/search.py): a Latin word by its stem, told the same
-way as the query's last word ("heads" marks "Head", "reconstructing" marks "Reconstruction"), Chinese by the
-characters typed. The text is escaped piece by piece; only the marks are HTML.
+A Latin word is matched by its first letters (all but its last three, and at least four), which marks the forms
+search's stemming finds ("heads" marks "Head", "reconstructing" marks "Reconstruction"); Chinese by the characters
+typed. The text is escaped piece by piece; only the marks are HTML.
 """
 
 import re
+from functools import lru_cache
 from html import escape
 
 from django.utils.safestring import mark_safe
@@ -20,6 +21,7 @@ def stem(word):
     return word if len(word) <= 4 else word[:max(4, len(word) - 3)]
 
 
+@lru_cache(maxsize=256)  # one query, every result of its page
 def pattern(query):
     """One regular expression for every word of the query, or None when it has none."""
     pieces = [re.escape(run) for run in CJK_RUN_RE.findall(query)]

@@ -47,10 +47,9 @@ class SummaryResult:
     usage: dict = field(default_factory=dict)
     language: str = ""  # what the sections are written in
     flags: list = field(default_factory=list)  # paper-level: blocked, truncated, invalid_output, unexpected_link…
-    extra: dict = field(default_factory=dict)  # e.g. a translated abstract
 
     def as_json(self):
-        return {s.kind: {"text": s.text, "sources": s.sources} for s in self.sections} | self.extra
+        return {s.kind: {"text": s.text, "sources": s.sources} for s in self.sections}
 
 
 class SummarizerError(Exception):

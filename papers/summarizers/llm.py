@@ -97,9 +97,9 @@ class LLMSummarizer(Summarizer):
             return self.result([], usage, reply, language,
                                [flag("invalid_output", "The model's answer was not valid JSON, twice.")])
         sections, flags = to_sections(digest, paper, language, sources, own_urls=paper.own_urls)
-        result = self.result(sections, usage, reply, language, flags)
-        result.extra = {"translated_abstract": {"text": digest.translated_abstract.strip(), "sources": ["abstract"]}}
-        return result
+        if digest.translated_abstract.strip():
+            sections.append(SectionText("translated_abstract", digest.translated_abstract.strip(), ["abstract"]))
+        return self.result(sections, usage, reply, language, flags)
 
     def result(self, sections, usage, reply, language, flags):
         if not sections:
