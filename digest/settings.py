@@ -6,6 +6,7 @@ safe local default, so `make demo` works on a fresh machine with nothing set.
 
 import json
 import os
+import re
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -38,8 +39,10 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-local-development-key"
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
 SITE_NAME = os.environ.get("SITE_NAME", "Paper Digest")
-# The authority in Atom entries' tag: ids, the same whatever host a reader used: the site's domain.
-FEED_ID_AUTHORITY = os.environ.get("FEED_ID_AUTHORITY", ALLOWED_HOSTS[0].strip("[]") or "localhost")
+# The authority in Atom entries' tag: ids, the same whatever host a reader used: the site's domain, the first
+# of ALLOWED_HOSTS that names one (RFC 4151 wants a domain: not "*" nor "[::1]"; ".example.org" is example.org).
+FEED_ID_AUTHORITY = os.environ.get("FEED_ID_AUTHORITY") or next(
+    (host.lstrip(".") for host in map(str.strip, ALLOWED_HOSTS) if re.fullmatch(r"\.?[A-Za-z0-9.-]+", host)), "localhost")
 SOURCE_CODE_URL = os.environ.get("SOURCE_CODE_URL", "/source/")
 
 INSTALLED_APPS = [

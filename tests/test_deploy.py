@@ -27,6 +27,15 @@ def test_a_deployment_without_its_own_secret_key_refuses_to_start(tmp_path):
     assert result.returncode != 0 and "Set SECRET_KEY" in result.stderr
 
 
+def test_the_feed_id_authority_is_a_domain_whatever_allowed_hosts_holds(tmp_path):
+    """Atom ids are tag: URIs, whose authority must be a domain name (RFC 4151)."""
+    printed = "from django.conf import settings; print(settings.FEED_ID_AUTHORITY)"
+    for hosts, authority in [("digest.example.org", "digest.example.org"), ("*", "localhost"),
+                             (".example.org,*", "example.org"), ("[::1],*,news.example.org", "news.example.org")]:
+        result = manage("shell", "-c", printed, VAR_DIR=str(tmp_path), ALLOWED_HOSTS=hosts)
+        assert result.stdout.strip().splitlines()[-1:] == [authority], (hosts, result.stderr)
+
+
 def test_pages_carry_a_strict_content_security_policy(client, db):
     policy = client.get("/")["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "object-src 'none'" in policy and "unsafe-inline" not in policy

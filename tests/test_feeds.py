@@ -3,6 +3,8 @@
 import shutil
 import sqlite3
 import subprocess
+import sys
+from pathlib import Path
 
 import feedparser
 import pytest
@@ -17,6 +19,20 @@ from papers.public.feeds import clean
 from .factories import SECRET_MARKERS
 
 FEEDS = ["/feed/rss/", "/feed/atom/", "/t/virtual-humans/feed/rss/", "/t/virtual-humans/feed/atom/"]
+
+# The W3C Feed Validation Service's own validator, run offline (tests/vendor/README.md says why it is vendored).
+sys.path.insert(0, str(Path(__file__).parent / "vendor"))
+import feedvalidator  # noqa: E402
+from feedvalidator import compatibility  # noqa: E402
+from feedvalidator.formatter.text_plain import Formatter  # noqa: E402
+from feedvalidator.logging import Error, Warning  # noqa: E402
+
+
+def validator_findings(body, url):
+    """What feedvalidator.org would say of the feed served at `url`, at its default level ("AA"): one line per
+    error or warning."""
+    events = feedvalidator.validateString(body, firstOccurrenceOnly=1, base=url)["loggedEvents"]
+    return list(Formatter([e for e in compatibility.AA(events) if isinstance(e, (Error, Warning))]))
 
 
 def parse(client, url):
@@ -52,6 +68,28 @@ def test_every_feed_is_valid_and_lists_the_published_papers(client, site, url):
             "every entry has its updated element"
     for marker in SECRET_MARKERS:
         assert marker not in response.content.decode()
+
+
+@pytest.mark.parametrize("url", FEEDS)
+def test_the_w3c_feed_validator_finds_nothing_wrong_with_any_feed(client, site, url):
+    # A paper with what trips feeds: math, markup and an ampersand in the title, Chinese, no figure.
+    belle = site["belle"]
+    lifecycle.edit_metadata(belle, {"title": "Fast $\\mathcal{O}(n)$ <b>avatars</b> & 数字人", "authors": []},
+                            site["user"])
+    review.approve_all(belle, site["user"])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        lifecycle.publish(belle, site["user"])
+    response = client.get(url)
+    assert validator_findings(response.content, f"http://testserver{url}") == []
+
+
+def test_the_feed_validator_reports_what_it_should(client, site):
+    """The validator is no rubber stamp: an Atom entry without <updated> is an error, as RFC 4287 has it."""
+    body = client.get("/feed/atom/").content
+    entry = body.split(b"<entry>")[1]
+    broken = body.replace(entry, entry.replace(entry[entry.index(b"<updated>"):entry.index(b"</updated>") + 10], b""))
+    findings = validator_findings(broken, "http://testserver/feed/atom/")
+    assert any("Missing entry element: updated" in line for line in findings), findings
 
 
 def test_the_site_feed_keeps_the_latest_fifty(client, topic, db):
