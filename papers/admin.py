@@ -215,6 +215,18 @@ class PaperAdmin(admin.ModelAdmin):
         values = {name: form.cleaned_data[name] for name in form.changed_data if name != "topics"}
         lifecycle.edit_metadata(obj, values, request.user)
 
+    def save_related(self, request, form, formsets, change):
+        # The topics are the paper's only many-to-many field: they change through the lifecycle, which keeps
+        # the digests' day counts, not through form.save_m2m().
+        if "topics" in form.changed_data:
+            lifecycle.set_topics(form.instance, list(form.cleaned_data["topics"]), request.user)
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting would lose what editors wrote and leave the digests counting a paper that is gone: reject it.
+        return False
+
     def has_publish_permission(self, request):
         return request.user.has_perm(PUBLISH_PERM)
 

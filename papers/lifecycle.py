@@ -83,6 +83,15 @@ def _after_commit_refresh(paper):
     transaction.on_commit(lambda pk=paper.pk: surfaces.refresh(pk))
 
 
+def _public_changed(paper, topics=()):
+    """Whether readers see the paper changed: its topics' (and `topics`') counts of its day now, in this
+    transaction, so that no page counts a paper it cannot show; the rest once it commits. (A paper taken down
+    keeps its day until it is published again, on a new day: the old day was counted when it left.)"""
+    day = Paper.objects.filter(pk=paper.pk).values_list("published_on", flat=True).get()
+    surfaces.count_days({*paper.topics.values_list("pk", flat=True), *topics}, [day])
+    _after_commit_refresh(paper)
+
+
 def is_editable(paper):
     """Drafts written, and not rejected: editors may review, regenerate and publish it."""
     return paper.stage == Stage.DRAFTED and paper.status in NOT_REJECTED
@@ -268,7 +277,7 @@ def publish(paper, user):
         Figure.objects.filter(paper=paper).update(public=False)
         Figure.objects.editable(paper).filter(kept=True).update(public=True)
         log_event(paper, "publish", "done", "published", user=user)
-        _after_commit_refresh(paper)
+        _public_changed(paper)
     return True
 
 
@@ -278,7 +287,7 @@ def unpublish(paper, user):
             raise TransitionError("The paper is not published.")
         _withdraw(paper)
         log_event(paper, "unpublish", "done", "taken off the public site", user=user)
-        _after_commit_refresh(paper)
+        _public_changed(paper)
     return True
 
 
@@ -292,7 +301,7 @@ def reject(paper, reason, user):
             raise TransitionError("The paper is already rejected.")
         _withdraw(paper)
         log_event(paper, "reject", "done", reason, user=user)
-        _after_commit_refresh(paper)
+        _public_changed(paper)
 
 
 def _withdraw(paper):
@@ -300,6 +309,32 @@ def _withdraw(paper):
     Publication.objects.filter(paper=paper).delete()
     Section.objects.filter(paper=paper).update(public=False)
     Figure.objects.filter(paper=paper).update(public=False)
+
+
+def add_topic(paper, topic):
+    """The paper is on `topic` too (another topic's fetch found it, a post brought it): a public paper joins
+    that topic's digest of its day."""
+    with transaction.atomic():
+        if paper.topics.filter(pk=topic.pk).exists():
+            return
+        paper.topics.add(topic)
+        log_event(paper, "topics", "done", f"added to {topic.name}")
+        if Paper.objects.published().filter(pk=paper.pk).exists():
+            _public_changed(paper)
+
+
+def set_topics(paper, topics, user):
+    """An editor's choice of the paper's topics (the admin's change form): a public paper leaves the digests
+    of the topics it no longer has and joins the others' at once, as readers see it."""
+    with transaction.atomic():
+        before = set(paper.topics.values_list("pk", flat=True))
+        if before == {topic.pk for topic in topics}:
+            return
+        paper.topics.set(topics)
+        log_event(paper, "topics", "done", "topics: " + (", ".join(sorted(t.name for t in topics)) or "none"),
+                  user=user)
+        if Paper.objects.published().filter(pk=paper.pk).exists():
+            _public_changed(paper, topics=before)
 
 
 def edit_metadata(paper, values, user):

@@ -68,6 +68,27 @@ class Topic(models.Model):
 
 
 
+class TopicDay(models.Model):
+    """How many papers of a topic readers can see from one day: what the home, topic and day pages list and
+    count, so that no page counts every paper. papers.public.surfaces keeps it from published(), in the
+    transaction that changes what is public; a day with nothing public has no row."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField()
+    papers = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            # Its index also serves every page's question: a topic's days, newest first.
+            models.UniqueConstraint(fields=["topic", "day"], name="one_count_per_topic_and_day"),
+            models.CheckConstraint(condition=Q(papers__gt=0), name="a_listed_day_has_papers"),
+        ]
+
+    def __str__(self):
+        return f"{self.topic} {self.day}: {self.papers}"
+
+
 class FetchRun(models.Model):
     """One run of a topic's arXiv query, kept so failures are visible in admin."""
 
@@ -240,7 +261,9 @@ class Paper(ArxivMetadata):
         ordering = ["-arxiv_published"]
         indexes = [
             models.Index(fields=["stage", "status", "-flag_score", "review_at"], name="paper_queue_idx"),
-            models.Index(fields=["status", "-published_at"], name="paper_public_idx"),
+            # The feeds' and listings' order: read newest first, stopping at a page's worth (an index led by the
+            # status would make the database sort every public paper to find the latest 50).
+            models.Index(fields=["-published_at"], name="paper_public_idx"),
             models.Index(fields=["publish_at"], name="paper_publish_at_idx"),
             models.Index(fields=["-published_on", "-published_at"], name="paper_day_idx"),
         ]

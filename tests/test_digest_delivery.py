@@ -234,7 +234,9 @@ def mail_project(project, smtp):
     papers published yesterday and a draft, and the local SMTP server."""
     project.env.update({"SUMMARIZER": "extractive", "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp.port),
                         "DIGEST_CLAIM_SECONDS": "1", "DIGEST_BATCH_SIZE": "50", "FEED_ID_AUTHORITY": "example.org",
-                        "DIGEST_CATCH_UP_DAYS": "1"})
+                        # Due at midnight, yesterday's digest is due whenever the test runs (at 07:00, the default,
+                        # a run before seven found the day before yesterday's, empty).
+                        "DIGEST_CATCH_UP_DAYS": "1", "DIGEST_SEND_TIME": "00:00", "DIGEST_TIME_ZONE": "UTC"})
     project.manage("shell", "-c", """
 from datetime import timedelta
 from django.contrib.auth import get_user_model

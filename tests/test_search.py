@@ -12,7 +12,7 @@ from django.test import TestCase
 from papers import lifecycle
 from papers.editorial import review
 from papers.measurement.seeding import seed_papers
-from papers.models import Paper, Section, Topic
+from papers.models import Paper, Publication, Section, Topic
 from papers.public import search, snippets
 
 from .conftest import only_on_postgres
@@ -74,7 +74,7 @@ def index_rows():
         return [row[0] for row in cursor.fetchall()]
 
 
-def test_reindex_search_restores_a_lost_index_and_drops_stale_rows(topic, db):
+def test_reindex_search_restores_a_lost_index_and_drops_stale_rows_and_counts(topic, db):
     papers = seed_papers(6, topic=topic)
     word = papers[0].title.split()[0]
     for paper in papers:
@@ -86,7 +86,8 @@ def test_reindex_search_restores_a_lost_index_and_drops_stale_rows(topic, db):
     Paper.objects.filter(pk=stale.pk).update(status=Paper.Status.UNPUBLISHED, published_at=None)
     out = io.StringIO()
     call_command("reindex_search", stdout=out)
-    assert out.getvalue().strip() == "5 published papers indexed"
+    assert out.getvalue().strip() == "5 published papers indexed; topic days counted: 1"
+    assert list(topic.days.values_list("papers", flat=True)) == [5], "the day counts what is public, not 6"
     assert papers[0] in search.search(word)
     assert index_rows() == sorted(p.pk for p in papers)
 
@@ -182,3 +183,21 @@ def test_results_come_twenty_to_a_page_with_a_link_to_the_next(client, topic, db
     assert len({url for urls in shown for url in urls}) == 45, "each result on one page only"
     for odd in ("0", "-1", "x", "²", "99999999999999999999999"):
         assert client.get(f"/search/?q=avatar&page={odd}").status_code == 200, odd
+
+
+def test_a_query_matching_more_than_the_window_ranks_its_newest_matches_and_says_so(client, topic, db, monkeypatch):
+    monkeypatch.setattr(search, "WINDOW", 3)
+    papers = seed_papers(5, topic=topic)
+    for paper in papers:
+        Publication.objects.filter(paper=paper).update(title="Zebra")
+        search.index_paper(Paper.objects.published().get(pk=paper.pk))
+    newest = sorted(p.pk for p in papers)[-3:]
+    assert sorted(p.pk for p in search.search("zebra")) == newest
+    page = client.get("/search/?q=zebra").content.decode()
+    assert page.count('<li><a href="/paper/') == 3 and "Only the 3 most recent matches are ranked" in page
+    # A filter applies before the window: a topic's older matches are still found.
+    older = Topic.objects.create(name="Older", slug="older", query="ti:zebra")
+    for paper in papers[:2]:
+        paper.topics.add(older)
+    assert sorted(p.pk for p in search.search("zebra", topic=older)) == sorted(p.pk for p in papers[:2])
+    assert "most recent matches" not in client.get("/search/?q=zebra&topic=older").content.decode()

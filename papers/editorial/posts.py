@@ -230,7 +230,7 @@ def import_post(text, name=""):
                     pdf_url=f"https://arxiv.org/pdf/{entry.arxiv_id}v{entry.version}",
                     project_url=project, code_url=code, language="zh" if CJK_RE.search(entry.title) else "en",
                 )
-            paper.topics.add(topic)
+            lifecycle.add_topic(paper, topic)
             if Generation.objects.filter(paper=paper, backend="imported").exists():
                 skipped += 1
                 continue

@@ -102,7 +102,7 @@ def upsert_papers(topic, records):
                 lifecycle.create(topic, arxiv_id=record.arxiv_id, **record.fields())
                 created += 1
                 continue
-            paper.topics.add(topic)
+            lifecycle.add_topic(paper, topic)
             if record.version > paper.version and lifecycle.new_version(paper, record):
                 updated += 1
     return created, updated

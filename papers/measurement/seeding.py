@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import Generation, Paper, Publication, Section, Topic
-from ..public import search
+from ..public import search, surfaces
 from ..summarizers.base import SECTION_KINDS
 
 WORDS = ("audio driven talking head avatar gaussian splatting diffusion portrait motion memory relighting "
@@ -69,4 +69,5 @@ def seed_papers(count, topic=None, seed=0, per_day=20, start=None):
         Section.objects.bulk_create(sections, batch_size=1000)
     for paper in Paper.objects.published().filter(pk__in=[p.pk for p in papers]):
         search.index_paper(paper)
+    surfaces.count_all_days()
     return papers

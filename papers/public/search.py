@@ -15,6 +15,7 @@ where all its bigrams occur, which finds two-character words and longer phrases.
 import re
 
 from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 
 from ..models import Paper, Section
 from ..stopwords import STOPWORDS
@@ -22,6 +23,7 @@ from ..stopwords import STOPWORDS
 CJK_RUN_RE = re.compile(r"[\u4e00-\u9fff]+")
 TOKEN_RE = re.compile(r"\w+")
 WEIGHTS = (10.0, 5.0, 2.0, 1.0)  # title, authors, abstract, body
+WINDOW = 1000  # the newest matches ranked: 50 pages of 20
 
 
 def bigrams(text):
@@ -103,10 +105,11 @@ def search(query, topic=None, date_from=None, date_to=None, limit=50, exclude=No
         papers = papers.filter(published_on__lte=date_to)
     if exclude:
         papers = papers.exclude(pk=exclude)
-    # The filters (published(), topic, dates) run inside the ranking query, so a filtered search ranks every
-    # match in the filter, a page holds as many papers as it says, and only the papers shown are loaded. (The index
-    # alone is no filter: a restored database or a test's flush can leave rows of papers that are not public.)
-    allowed, params = papers.order_by().values("pk").query.sql_with_params()
+    # The filters (published(), topic, dates) run inside the query, as a condition on each match, so a filtered
+    # search ranks the matches in the filter, a page holds as many papers as it says, and only the papers shown
+    # are loaded. (The index alone is no filter: a restored database or a test's flush can leave rows of papers
+    # that are not public.)
+    allowed, params = papers.filter(pk=RawSQL("papers_fts.rowid", ())).order_by().values("pk").query.sql_with_params()
     # The last word, a Latin word of three letters or more (not a Chinese bigram), may be typed short: it also
     # matches as a prefix. A long one less its last three letters, since the index holds stems ("reconstructio"
     # is no prefix of "reconstruct"); a short one as typed ("sync" is not "syn*").
@@ -114,15 +117,17 @@ def search(query, topic=None, date_from=None, date_to=None, limit=50, exclude=No
     short = None
     if not any_term and len(last) >= 3 and last.isascii():
         short = last if len(last) <= 6 else last[:len(last) - 3]
+    # Only the newest WINDOW matches are ranked (the index gives them newest first and stops there): ranking
+    # every match would make a common word's search as slow as the site is large.
     if connection.vendor == "sqlite":
         quoted = [f'"{w}"' for w in words]
         if short:
             quoted[-1] = f'({quoted[-1]} OR "{short}"*)'
         match = (" OR " if any_term else " AND ").join(quoted)
-        # "+rowid": without the plus, FTS5 runs the match once per allowed paper.
-        sql = (f"SELECT rowid FROM papers_fts WHERE papers_fts MATCH %s AND +rowid IN ({allowed}) "
-               f"ORDER BY bm25(papers_fts, {', '.join(map(str, WEIGHTS))}), rowid DESC LIMIT %s OFFSET %s")
-        arguments = [match, *params, limit, offset]
+        sql = (f"SELECT rowid FROM (SELECT rowid, bm25(papers_fts, {', '.join(map(str, WEIGHTS))}) AS score "
+               f"FROM papers_fts WHERE papers_fts MATCH %s AND EXISTS ({allowed}) ORDER BY rowid DESC LIMIT %s) "
+               "ORDER BY score, rowid DESC LIMIT %s OFFSET %s")
+        arguments = [match, *params, WINDOW, limit, offset]
     else:
         words = [re.sub(r"\W", "", w) for w in words]
         if short:
@@ -131,9 +136,10 @@ def search(query, topic=None, date_from=None, date_to=None, limit=50, exclude=No
         # Stemmed ('english', as rows are written now) or as typed ('simple', rows written before migration 0016).
         query = "(to_tsquery('english', %s) || to_tsquery('simple', %s))"
         # ts_rank's weights are listed D, C, B, A: body, abstract, authors, title.
-        sql = (f"SELECT rowid FROM papers_fts WHERE document @@ {query} AND rowid IN ({allowed}) "
-               f"ORDER BY ts_rank('{{0.1, 0.2, 0.5, 1.0}}', document, {query}) DESC, rowid DESC LIMIT %s OFFSET %s")
-        arguments = [match, match, *params, match, match, limit, offset]
+        sql = (f"SELECT rowid FROM (SELECT rowid, ts_rank('{{0.1, 0.2, 0.5, 1.0}}', document, {query}) AS score "
+               f"FROM papers_fts WHERE document @@ {query} AND EXISTS ({allowed}) ORDER BY rowid DESC LIMIT %s) "
+               "AS newest ORDER BY score DESC, rowid DESC LIMIT %s OFFSET %s")
+        arguments = [match, match, match, match, *params, WINDOW, limit, offset]
     with connection.cursor() as cursor:
         cursor.execute(sql, arguments)
         ranked = [row[0] for row in cursor.fetchall()]

@@ -1,9 +1,11 @@
 """The public site: digests by topic and day, papers, listings and search.
 
-Every query starts from Paper.objects.published(), so nothing unpublished can
-reach a page, a count or a next/previous link. Each page runs a fixed number of
-queries whatever the size of the database, and is cached for anonymous readers
-until the next publication (papers/caching.py).
+Every query of papers starts from Paper.objects.published(), so nothing unpublished can
+reach a page or a link; the days listed and counted are TopicDay rows, which
+papers.public.surfaces counts from published() whenever what is public changes. Each
+page runs a fixed number of queries, none over every paper, whatever the size of the
+database, and is cached for anonymous readers until the next publication
+(papers/caching.py).
 """
 
 import datetime
@@ -16,7 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Prefetch, Q, prefetch_related_objects
+from django.db.models import OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils._os import safe_join
@@ -27,7 +29,7 @@ from django.utils.translation import check_for_language
 
 from ..editorial import roles
 from ..identifiers import ARXIV_ID
-from ..models import Figure, Paper, Section, Topic
+from ..models import Figure, Paper, Section, Topic, TopicDay
 from . import search as search_index
 from . import snippets, surfaces
 from .caching import cached_public
@@ -49,22 +51,15 @@ def sections_by_kind(paper):
 @cached_public
 def home(request):
     """The latest digest of each topic."""
-    published = Paper.objects.published()
-    latest = dict(
-        # Every topic with something published, fetching or not: an imported topic's digests are public too.
-        published.values_list("topics").annotate(day=Max("published_on"))
-    )
-    topics = list(Topic.objects.filter(pk__in=latest))
+    latest = TopicDay.objects.filter(topic=OuterRef("pk")).order_by("-day")
+    # Every topic with something published, fetching or not: an imported topic's digests are public too.
+    topics = list(Topic.objects.annotate(latest_day=Subquery(latest.values("day")[:1]),
+                                         paper_count=Subquery(latest.values("papers")[:1]))
+                  .filter(latest_day__isnull=False))
     pairs = Q(pk__in=[])
     for topic in topics:
-        pairs |= Q(topics=topic, published_on=latest[topic.pk])
-    counts = dict(
-        published.filter(pairs).values_list("topics").annotate(n=Count("pk", distinct=True))
-    )
+        pairs |= Q(topics=topic, published_on=topic.latest_day)
     by_topic = defaultdict(list)
-    for topic in topics:
-        topic.latest_day = latest[topic.pk]
-        topic.paper_count = counts.get(topic.pk, 0)
     wanted = {t.pk: t.latest_day for t in topics}
     for paper in Paper.objects.published().with_public_parts(figures=False).filter(pairs).prefetch_related("topics").order_by("-published_at"):
         for topic in paper.topics.all():
@@ -77,11 +72,7 @@ def home(request):
 @cached_public
 def topic_days(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
-    days = (
-        Paper.objects.published().filter(topics=topic).values("published_on")
-        .annotate(papers=Count("pk")).order_by("-published_on")
-    )
-    page = Paginator(days, DAYS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(topic.days.all(), DAYS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "papers/topic.html", {"topic": topic, "page": page})
 
 
@@ -92,15 +83,13 @@ def day_digest(request, slug, day):
         day = datetime.date.fromisoformat(day)
     except ValueError:
         raise Http404("not a date") from None
-    published = Paper.objects.published().filter(topics=topic)
     # Newest first, as on the home page and in the feeds.
     papers = list(Paper.objects.published().with_public_parts().filter(topics=topic, published_on=day)
                   .order_by("-published_at", "-pk"))
     if not papers:
         raise Http404("no digest for this day")
-    previous = published.filter(published_on__lt=day).aggregate(d=Max("published_on"))["d"]
-    following = published.filter(published_on__gt=day).order_by("published_on").values_list(
-        "published_on", flat=True).first()
+    previous = topic.days.filter(day__lt=day).values_list("day", flat=True).first()
+    following = topic.days.filter(day__gt=day).order_by("day").values_list("day", flat=True).first()
     for paper in papers:
         paper.by_kind = sections_by_kind(paper)
     return render(request, "papers/day.html", {
@@ -190,6 +179,8 @@ def search(request):
                                       limit=SEARCH_PER_PAGE + 1, offset=(number - 1) * SEARCH_PER_PAGE)
     following = len(results) > SEARCH_PER_PAGE
     results = results[:SEARCH_PER_PAGE]
+    # The last page of a query that filled the ranked window: older matches exist that no page reaches.
+    window = search_index.WINDOW if not following and (number - 1) * SEARCH_PER_PAGE + len(results) == search_index.WINDOW else None
     if results:
         prefetch_related_objects(results, Prefetch(
             "sections", queryset=Section.objects.filter(public=True, kind=Section.Kind.SUMMARY)
@@ -202,7 +193,7 @@ def search(request):
     return render(request, "papers/search.html", {
         "query": query, "results": results, "topics": Topic.objects.with_published(),
         "topic": topic, "date_from": date_from, "date_to": date_to, "number": number,
-        "following": following, "shown_from": shown_from, "shown_to": shown_from + len(results) - 1,
+        "following": following, "shown_from": shown_from, "shown_to": shown_from + len(results) - 1, "window": window,
     })
 
 
