@@ -79,8 +79,8 @@ def _after_commit_enqueue(paper):
     transaction.on_commit(lambda pk=paper.pk: queue.enqueue_paper(pk))
 
 
-def _after_commit_refresh(paper):
-    transaction.on_commit(lambda pk=paper.pk: surfaces.refresh(pk))
+def _after_commit_refresh(paper, topics=()):
+    transaction.on_commit(lambda pk=paper.pk, topics=tuple(topics): surfaces.refresh(pk, topics))
 
 
 def _public_changed(paper, topics=()):
@@ -89,7 +89,7 @@ def _public_changed(paper, topics=()):
     keeps its day until it is published again, on a new day: the old day was counted when it left.)"""
     day = Paper.objects.filter(pk=paper.pk).values_list("published_on", flat=True).get()
     surfaces.count_days({*paper.topics.values_list("pk", flat=True), *topics}, [day])
-    _after_commit_refresh(paper)
+    _after_commit_refresh(paper, topics)
 
 
 def is_editable(paper):

@@ -125,7 +125,9 @@ class PaperQuerySet(models.QuerySet):
         until it is published again. Readers' pages show `paper.publication`, never the
         paper's working fields.
         """
-        return self.filter(status__in=Paper.PUBLIC, published_at__lte=timezone.now()).select_related("publication")
+        # Readers never see the extracted text, the largest field by far: no public page loads it.
+        return (self.filter(status__in=Paper.PUBLIC, published_at__lte=timezone.now()).select_related("publication")
+                .defer("extraction"))
 
     def with_public_parts(self, figures=True):
         """Each paper's public sections as `public_sections` (and its public figures as

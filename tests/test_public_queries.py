@@ -1,17 +1,21 @@
 """Every public page runs the same number of queries at 10 and at 1,000 papers; pages are cached."""
 
+import datetime
+
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from papers import lifecycle
 from papers.editorial import review
 from papers.measurement.seeding import seed_papers
-from papers.models import Paper
+from papers.models import Paper, Topic
 
-from .factories import make_reviewed_paper
+from .factories import make_reviewed_paper, paper_in_review, publish, published_paper
 
 
 def urls(topic):
@@ -70,3 +74,54 @@ def test_editors_are_never_served_a_cached_page(client, site):
     with CaptureQueriesContext(connection) as queries:
         client.get("/")
     assert len(queries) > 0
+
+
+def served_from_cache(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200, url
+    return len(queries) == 0
+
+
+def test_a_publication_refreshes_only_the_pages_that_show_it(client, topic, publisher):
+    """Warm every page, publish one paper in one topic: the pages showing it are new, the others still cached."""
+    other = Topic.objects.create(name="Avatars", slug="avatars", query="ti:avatar")
+    start = timezone.now() - datetime.timedelta(days=4)
+    with time_machine.travel(start, tick=False):
+        oldest = published_paper(topic, publisher, 1)
+    with time_machine.travel(start + datetime.timedelta(days=2), tick=False):
+        previous = published_paper(topic, publisher, 2)
+    elsewhere = published_paper(other, publisher, 3)
+    newcomer = paper_in_review(topic, 4)
+    today = timezone.localdate()
+    changed = ["/", f"/t/{topic.slug}/", f"/t/{topic.slug}/{previous.published_on}/", "/feed/rss/", "/feed/atom/",
+               f"/t/{topic.slug}/feed/atom/", "/search/?q=avatar", "/sitemap.xml", "/category/cs.CV/"]
+    unchanged = [f"/t/{topic.slug}/{oldest.published_on}/", oldest.get_absolute_url(), previous.get_absolute_url(),
+                 "/t/avatars/", f"/t/avatars/{elsewhere.published_on}/", "/t/avatars/feed/rss/",
+                 elsewhere.get_absolute_url()]
+    for url in changed + unchanged:
+        client.get(url)
+    assert all(served_from_cache(client, url) for url in changed + unchanged)
+
+    newcomer = publish(newcomer, publisher)
+    assert newcomer.published_on == today
+    assert [url for url in changed + unchanged if served_from_cache(client, url)] == unchanged, \
+        "the previous day links to the new one; the day before it does not"
+    assert newcomer.publication.title in client.get(f"/t/{topic.slug}/{today}/").content.decode()
+
+    # Taken down, the paper leaves every page that could link to it, other papers' related lists included.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        lifecycle.unpublish(Paper.objects.get(pk=newcomer.pk), publisher)
+    assert not served_from_cache(client, elsewhere.get_absolute_url())
+    assert served_from_cache(client, "/t/avatars/") and served_from_cache(client, f"/t/{topic.slug}/{oldest.published_on}/")
+    assert newcomer.publication.title not in client.get(f"/t/{topic.slug}/").content.decode()
+
+
+def test_a_paper_moved_to_another_topic_refreshes_the_topic_it_left(client, topic, publisher):
+    paper = published_paper(topic, publisher)
+    other = Topic.objects.create(name="Avatars", slug="avatars", query="ti:avatar")
+    day = f"/t/{topic.slug}/{paper.published_on}/"
+    assert client.get(day).status_code == 200 and served_from_cache(client, day)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        lifecycle.set_topics(paper, [other], publisher)
+    assert client.get(day).status_code == 404, "not the cached digest of a paper that left"
+    assert f'href="{day}"' not in client.get(f"/t/{topic.slug}/").content.decode()

@@ -191,8 +191,14 @@ def test_a_query_matching_more_than_the_window_ranks_its_newest_matches_and_says
     for paper in papers:
         Publication.objects.filter(paper=paper).update(title="Zebra")
         search.index_paper(Paper.objects.published().get(pk=paper.pk))
-    newest = sorted(p.pk for p in papers)[-3:]
+    # The newest paper matches only as a prefix ("zebra*"): the words as typed fill the window without it.
+    Publication.objects.filter(paper=papers[-1]).update(title="Zebrafish")
+    search.index_paper(Paper.objects.published().get(pk=papers[-1].pk))
+    newest = sorted(p.pk for p in papers[:-1])[-3:]
     assert sorted(p.pk for p in search.search("zebra")) == newest
+    monkeypatch.setattr(search, "WINDOW", 10)
+    assert papers[-1] in search.search("zebra"), "with room in the window, the prefix finds it"
+    monkeypatch.setattr(search, "WINDOW", 3)
     page = client.get("/search/?q=zebra").content.decode()
     assert page.count('<li><a href="/paper/') == 3 and "Only the 3 most recent matches are ranked" in page
     # A filter applies before the window: a topic's older matches are still found.

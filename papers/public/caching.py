@@ -1,10 +1,14 @@
-"""Cached public pages and feeds, all invalidated at once when what is public changes.
+"""Cached public pages and feeds, each refreshed when what it shows changes, not when anything does.
 
-Every cache key carries a "public version" kept in the cache itself; publishing,
-unpublishing or rejecting bumps it, so every process sharing the cache (gunicorn
-workers, the task cluster) stops serving the old pages at the same moment.
+A page says what parts of the site it shows, as tags: "home", "topic:<slug>" (a topic's page and feeds),
+"day:<slug>:<date>", "paper:<arXiv id>", "related" (every paper page: each lists other papers), "search",
+"listings" (categories and authors), "feed" (the site's feeds), "sitemap". Each tag has a version kept in the
+cache itself and every page's key carries its tags' versions, so surfaces.refresh() bumping a tag makes every
+process sharing the cache (gunicorn workers, the task cluster) stop serving those pages at the same moment,
+and only those. Every page also carries "site", which everything_changed() bumps (a bulk load).
 """
 
+import datetime
 import functools
 import time
 
@@ -13,40 +17,68 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 
-VERSION_KEY = "public-version"
+EVERY_PAGE = "site"
 
 
-def public_version():
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, time.time_ns(), None)
-        version = cache.get(VERSION_KEY)
-    return version
+def _key(tag):
+    return f"public-version:{tag}"
 
 
-def public_changed():
-    cache.set(VERSION_KEY, time.time_ns(), None)
+def versions(tags):
+    """The tags' current versions, as one string; a tag never bumped gets one now."""
+    keys = [_key(tag) for tag in (EVERY_PAGE, *tags)]
+    found = cache.get_many(keys)
+    missing = {key: time.time_ns() for key in keys if key not in found}
+    if missing:
+        for key, version in missing.items():
+            cache.add(key, version, None)
+        found = cache.get_many(keys)
+    return ".".join(str(found.get(key, 0)) for key in keys)
 
 
-def cached_public(view):
-    """Cache a public page or feed for anonymous readers, per language and full URL."""
+def changed(tags):
+    """The pages showing any of `tags` are out of date."""
+    now = time.time_ns()
+    cache.set_many({_key(tag): now for tag in tags}, None)
 
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method != "GET" or request.user.is_authenticated:
-            return view(request, *args, **kwargs)
-        key = f"public:{public_version()}:{request.LANGUAGE_CODE}:{request.get_full_path()}"
-        hit = cache.get(key)
-        if hit is not None:
-            response = HttpResponse(hit["content"], content_type=hit["content_type"])
-            patch_vary_headers(response, ("Accept-Language", "Cookie"))
+
+def everything_changed():
+    changed([EVERY_PAGE])
+
+
+def cached_public(tags):
+    """Cache a public page or feed for anonymous readers, per language and full URL, until one of the tags
+    `tags(**view_kwargs)` names changes."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method != "GET" or request.user.is_authenticated:
+                return view(request, *args, **kwargs)
+            key = f"public:{versions(tags(**kwargs))}:{request.LANGUAGE_CODE}:{request.get_full_path()}"
+            hit = cache.get(key)
+            if hit is not None:
+                response = HttpResponse(hit["content"], content_type=hit["content_type"])
+                patch_vary_headers(response, ("Accept-Language", "Cookie"))
+                return response
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not response.streaming:
+                if hasattr(response, "render"):
+                    response.render()
+                cache.set(key, {"content": response.content, "content_type": response["Content-Type"]},
+                          settings.PUBLIC_CACHE_SECONDS)
             return response
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming:
-            if hasattr(response, "render"):
-                response.render()
-            cache.set(key, {"content": response.content, "content_type": response["Content-Type"]},
-                      settings.PUBLIC_CACHE_SECONDS)
-        return response
 
-    return wrapper
+        return wrapper
+
+    return decorator
+
+
+def day_tag(slug, day):
+    """A day's digest's tag, whichever way its URL writes the date."""
+    if isinstance(day, str):
+        try:
+            day = datetime.date.fromisoformat(day)
+        except ValueError:
+            pass
+    return f"day:{slug}:{day}"

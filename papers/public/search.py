@@ -112,39 +112,49 @@ def search(query, topic=None, date_from=None, date_to=None, limit=50, exclude=No
     allowed, params = papers.filter(pk=RawSQL("papers_fts.rowid", ())).order_by().values("pk").query.sql_with_params()
     # The last word, a Latin word of three letters or more (not a Chinese bigram), may be typed short: it also
     # matches as a prefix. A long one less its last three letters, since the index holds stems ("reconstructio"
-    # is no prefix of "reconstruct"); a short one as typed ("sync" is not "syn*").
+    # is no prefix of "reconstruct"); a short one as typed ("sync" is not "syn*"). A prefix costs every word it
+    # begins, so it is tried only where the words as typed fill fewer than the window.
     last = words[-1]
     short = None
     if not any_term and len(last) >= 3 and last.isascii():
         short = last if len(last) <= 6 else last[:len(last) - 3]
-    # Only the newest WINDOW matches are ranked (the index gives them newest first and stops there): ranking
-    # every match would make a common word's search as slow as the site is large.
+    for prefix in ([None, short] if short else [None]):
+        ranked, matched = _ranked(words, prefix, any_term, allowed, params, limit, offset)
+        if matched >= WINDOW:
+            break
+    found = papers.in_bulk(ranked)
+    return [found[pk] for pk in ranked if pk in found]
+
+
+def _ranked(words, prefix, any_term, allowed, params, limit, offset):
+    """The ids of one page of matches, best first, and how many matches were ranked (at most WINDOW: the
+    newest, which the index gives newest first, stopping there; ranking every match would make a common word's
+    search as slow as the site is large)."""
     if connection.vendor == "sqlite":
         quoted = [f'"{w}"' for w in words]
-        if short:
-            quoted[-1] = f'({quoted[-1]} OR "{short}"*)'
+        if prefix:
+            quoted[-1] = f'({quoted[-1]} OR "{prefix}"*)'
         match = (" OR " if any_term else " AND ").join(quoted)
-        sql = (f"SELECT rowid FROM (SELECT rowid, bm25(papers_fts, {', '.join(map(str, WEIGHTS))}) AS score "
-               f"FROM papers_fts WHERE papers_fts MATCH %s AND EXISTS ({allowed}) ORDER BY rowid DESC LIMIT %s) "
-               "ORDER BY score, rowid DESC LIMIT %s OFFSET %s")
+        sql = (f"SELECT rowid, COUNT(*) OVER () FROM (SELECT rowid, bm25(papers_fts, {', '.join(map(str, WEIGHTS))}) "
+               f"AS score FROM papers_fts WHERE papers_fts MATCH %s AND EXISTS ({allowed}) ORDER BY rowid DESC "
+               "LIMIT %s) ORDER BY score, rowid DESC LIMIT %s OFFSET %s")
         arguments = [match, *params, WINDOW, limit, offset]
     else:
         words = [re.sub(r"\W", "", w) for w in words]
-        if short:
-            words[-1] = f"({words[-1]} | {short}:*)"
+        if prefix:
+            words[-1] = f"({words[-1]} | {prefix}:*)"
         match = (" | " if any_term else " & ").join(words)
         # Stemmed ('english', as rows are written now) or as typed ('simple', rows written before migration 0016).
         query = "(to_tsquery('english', %s) || to_tsquery('simple', %s))"
         # ts_rank's weights are listed D, C, B, A: body, abstract, authors, title.
-        sql = (f"SELECT rowid FROM (SELECT rowid, ts_rank('{{0.1, 0.2, 0.5, 1.0}}', document, {query}) AS score "
-               f"FROM papers_fts WHERE document @@ {query} AND EXISTS ({allowed}) ORDER BY rowid DESC LIMIT %s) "
-               "AS newest ORDER BY score DESC, rowid DESC LIMIT %s OFFSET %s")
+        sql = (f"SELECT rowid, COUNT(*) OVER () FROM (SELECT rowid, ts_rank('{{0.1, 0.2, 0.5, 1.0}}', document, "
+               f"{query}) AS score FROM papers_fts WHERE document @@ {query} AND EXISTS ({allowed}) "
+               "ORDER BY rowid DESC LIMIT %s) AS newest ORDER BY score DESC, rowid DESC LIMIT %s OFFSET %s")
         arguments = [match, match, match, match, *params, WINDOW, limit, offset]
     with connection.cursor() as cursor:
         cursor.execute(sql, arguments)
-        ranked = [row[0] for row in cursor.fetchall()]
-    found = papers.in_bulk(ranked)
-    return [found[pk] for pk in ranked if pk in found]
+        rows = cursor.fetchall()
+    return [row[0] for row in rows], rows[0][1] if rows else 0
 
 
 RELATED_TERMS = 10  # an OR of every word of a title and abstract costs as much as all the papers it matches

@@ -1,9 +1,10 @@
 """Everything readers see of a paper outside its own rows: the day counts of its topics, cached pages and
 feeds, the search index and related-paper lists. papers.lifecycle calls count_days() inside a transaction
-that changes what is public and refresh() once it commits."""
+that changes what is public and refresh() once it commits: it refreshes the pages that show the paper, and
+leaves the others cached."""
 
 from django.core.cache import cache
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from ..models import Paper, Topic, TopicDay
 from . import caching, search
@@ -43,8 +44,22 @@ def count_all_days():
         [TopicDay(topic_id=topic, day=day, papers=n) for topic, day, n in counted], batch_size=1000))
 
 
-def refresh(paper_id):
-    """What readers may see of this paper changed (published, unpublished, rejected, topics, figures, licence)."""
-    search.index_paper(Paper.objects.get(pk=paper_id))
+def refresh(paper_id, topic_ids=()):
+    """What readers may see of this paper changed (published, unpublished, rejected, topics, figures, licence):
+    its search row, and the cached pages that show it (those of its topics, and of `topic_ids`, which it left)."""
+    paper = Paper.objects.get(pk=paper_id)
+    search.index_paper(paper)
     cache.delete(related_key(paper_id))
-    caching.public_changed()
+    tags = {"home", "search", "listings", "feed", "sitemap", f"paper:{paper.arxiv_id}"}
+    if not Paper.objects.published().filter(pk=paper_id).exists():
+        tags.add("related")  # other papers' pages may list it among their related papers
+    for topic in Topic.objects.filter(Q(papers=paper_id) | Q(pk__in=topic_ids)).distinct():
+        tags.add(f"topic:{topic.slug}")
+        if paper.published_on:
+            # Its day, and the days before and after it, whose links lead to it (a day can appear or go).
+            days = topic.days.all()
+            neighbours = [days.filter(day__lt=paper.published_on).first(),
+                          days.filter(day__gt=paper.published_on).order_by("day").first()]
+            tags.update(caching.day_tag(topic.slug, d) for d in
+                        [paper.published_on, *(n.day for n in neighbours if n)])
+    caching.changed(tags)

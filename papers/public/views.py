@@ -32,7 +32,7 @@ from ..identifiers import ARXIV_ID
 from ..models import Figure, Paper, Section, Topic, TopicDay
 from . import search as search_index
 from . import snippets, surfaces
-from .caching import cached_public
+from .caching import cached_public, day_tag
 from .rendering import render_markdown
 
 ARXIV_QUERY_RE = re.compile(rf"(?:arxiv:\s*)?(?P<id>{ARXIV_ID})(?:v\d+)?", re.I)
@@ -48,7 +48,7 @@ def sections_by_kind(paper):
     return {s.kind: s for s in paper.public_sections}
 
 
-@cached_public
+@cached_public(lambda: ["home"])
 def home(request):
     """The latest digest of each topic."""
     latest = TopicDay.objects.filter(topic=OuterRef("pk")).order_by("-day")
@@ -69,14 +69,14 @@ def home(request):
     return render(request, "papers/home.html", {"digests": digests})
 
 
-@cached_public
+@cached_public(lambda slug: [f"topic:{slug}"])
 def topic_days(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
     page = Paginator(topic.days.all(), DAYS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "papers/topic.html", {"topic": topic, "page": page})
 
 
-@cached_public
+@cached_public(lambda slug, day: [day_tag(slug, day)])
 def day_digest(request, slug, day):
     topic = get_object_or_404(Topic, slug=slug)
     try:
@@ -97,7 +97,7 @@ def day_digest(request, slug, day):
     })
 
 
-@cached_public
+@cached_public(lambda arxiv_id: [f"paper:{arxiv_id}", "related"])
 def paper_detail(request, arxiv_id):
     paper = get_object_or_404(Paper.objects.published().with_public_parts().prefetch_related("topics"), arxiv_id=arxiv_id)
     sections = paper.public_sections
@@ -145,21 +145,21 @@ def related_papers(paper):
     return [found[pk] for pk in ids if pk in found]
 
 
-@cached_public
+@cached_public(lambda name: ["listings"])
 def category(request, name):
     papers = Paper.objects.published().with_public_parts(figures=False).filter(publication__categories__icontains=f'"{name}"').order_by("-published_at")
     page = Paginator(papers, PAPERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "papers/listing.html", {"heading": name, "kind": "category", "page": page})
 
 
-@cached_public
+@cached_public(lambda name: ["listings"])
 def author(request, name):
     papers = Paper.objects.published().with_public_parts(figures=False).filter(publication__authors_index__contains=f"\n{name}\n").order_by("-published_at")
     page = Paginator(papers, PAPERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "papers/listing.html", {"heading": name, "kind": "author", "page": page})
 
 
-@cached_public
+@cached_public(lambda: ["search"])
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
     # An arXiv id, with or without its version (or "arXiv:"), goes straight to its paper where it is public.

@@ -13,5 +13,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, count, seed, **options):
         papers = seed_papers(count, seed=seed)
-        caching.public_changed()
+        caching.everything_changed()
         self.stdout.write(f"seeded {len(papers)} published papers")
