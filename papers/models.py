@@ -133,7 +133,7 @@ class PaperQuerySet(models.QuerySet):
         """Each paper's public sections as `public_sections` (and its public figures as
         `public_figures`), in one more query each."""
         papers = self.prefetch_related(models.Prefetch(
-            "sections", queryset=Section.objects.filter(public=True).select_related("generation").order_by("order"),
+            "sections", queryset=Section.objects.filter(public=True).with_credit().order_by("order"),
             to_attr="public_sections"))
         if figures:
             papers = papers.prefetch_related(models.Prefetch(
@@ -379,6 +379,13 @@ class Generation(models.Model):
         return f"{self.paper.versioned_id} {self.backend}/{self.model} {self.prompt_version}"
 
 
+class SectionQuerySet(models.QuerySet):
+    def with_credit(self):
+        """With the generation that wrote each section, for its credit (backend, model, language), not the whole
+        text it returned."""
+        return self.select_related("generation").defer("generation__sections", "generation__usage")
+
+
 class Section(models.Model):
     class Kind(models.TextChoices):
         SUMMARY = "summary", _("One-line summary")
@@ -422,6 +429,8 @@ class Section(models.Model):
     published_body = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["paper", "order"]

@@ -5,6 +5,7 @@ model must not put pictures or tracking pixels on our pages), https links only;
 $…$ formulas become MathML.
 """
 
+import functools
 import re
 import secrets
 import threading
@@ -41,6 +42,10 @@ def keep_https_links(tag, attribute, value):
     return value
 
 
+# A published text is rendered again on every page that shows it (its day's digest, the home page, the feeds,
+# search results) and whenever a publication refreshes those pages; its HTML depends on the text alone, so each
+# process keeps the HTML of the texts it rendered last (4,096 of them, a few megabytes).
+@functools.lru_cache(maxsize=4096)
 def render_markdown(text):
     # Formulas first, kept out of Markdown's way (an underscore in $x_1$ is not emphasis) as placeholders that
     # Markdown and nh3 leave alone, then put back as MathML cleaned on its own allow-list (papers/public/math.py).

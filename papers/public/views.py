@@ -183,8 +183,8 @@ def search(request):
     window = search_index.WINDOW if not following and (number - 1) * SEARCH_PER_PAGE + len(results) == search_index.WINDOW else None
     if results:
         prefetch_related_objects(results, Prefetch(
-            "sections", queryset=Section.objects.filter(public=True, kind=Section.Kind.SUMMARY)
-            .select_related("generation"), to_attr="public_sections"))
+            "sections", queryset=Section.objects.filter(public=True, kind=Section.Kind.SUMMARY).with_credit(),
+            to_attr="public_sections"))
         for paper in results:
             paper.by_kind = sections_by_kind(paper)
             summary = paper.by_kind.get("summary")
