@@ -31,6 +31,7 @@ bench: venv
 	$(PY) bench/unsupported.py
 	$(PY) bench/summaries.py
 	$(PY) bench/mail.py
+	$(PY) bench/cache.py
 	$(PY) bench/site.py
 
 samples: venv
