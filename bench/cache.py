@@ -28,12 +28,17 @@ def main():
     django.setup()
     from django.core.cache import caches
 
-    configured = {**settings.CACHES["default"], "LOCATION": tempfile.mkdtemp(prefix="digest-cache-")}
-    settings.CACHES = {
-        "configured": configured,
-        "filebased": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                      "LOCATION": tempfile.mkdtemp(prefix="digest-cache-"), "OPTIONS": {"MAX_ENTRIES": 20000}},
-    }
+    with tempfile.TemporaryDirectory(prefix="digest-cache-") as configured, \
+            tempfile.TemporaryDirectory(prefix="digest-cache-") as filebased:
+        settings.CACHES = {
+            "configured": {**settings.CACHES["default"], "LOCATION": configured},
+            "filebased": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": filebased,
+                          "OPTIONS": {"MAX_ENTRIES": 20000}},
+        }
+        measure(caches)
+
+
+def measure(caches):
     print(f"{'backend':<54}{'pages':>8}{'write p50':>12}{'read p50':>12}")
     for name in settings.CACHES:
         cache, stored = caches[name], 0

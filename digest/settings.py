@@ -146,10 +146,11 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Public pages and feeds are cached in a cache every process on the machine shares, so a publication refreshes
 # them everywhere at once (papers/public/caching.py): diskcache, SQLite and files on local disk, which evicts the
 # least recently stored pages past its size. (Django's FileBasedCache lists its whole folder on every write:
-# 41 ms a page at 19,000 pages, against diskcache's 0.2 ms; bench/site.py prints both.)
+# 31 ms a page at 19,000 pages, against diskcache's 0.2 ms; bench/cache.py prints both.) digest/cache.py keeps
+# it open between requests.
 CACHES = {
     "default": {
-        "BACKEND": "diskcache.DjangoCache",
+        "BACKEND": "digest.cache.PageCache",
         "LOCATION": os.environ.get("CACHE_DIR", VAR_DIR / "cache"),
         "SHARDS": 4,
         # How long a write waits for another process's (it retries after that; a read gives up, a miss).

@@ -83,10 +83,11 @@ def _after_commit_refresh(paper, topics=()):
     transaction.on_commit(lambda pk=paper.pk, topics=tuple(topics): surfaces.refresh(pk, topics))
 
 
-def _public_changed(paper, topics=()):
-    """Whether readers see the paper changed: its topics' (and `topics`') counts of its day now, in this
-    transaction, so that no page counts a paper it cannot show; the rest once it commits. (A paper taken down
-    keeps its day until it is published again, on a new day: the old day was counted when it left.)"""
+def _recount_and_refresh(paper, topics=()):
+    """Readers see the paper, or no longer see it, or see it on other topics: its topics' (and `topics`')
+    counts of its day now, in this transaction, so that no page counts a paper it cannot show; its pages once
+    it commits. (A paper taken down keeps its day until it is published again, on a new day: the old day was
+    counted when it left.)"""
     day = Paper.objects.filter(pk=paper.pk).values_list("published_on", flat=True).get()
     surfaces.count_days({*paper.topics.values_list("pk", flat=True), *topics}, [day])
     _after_commit_refresh(paper, topics)
@@ -277,7 +278,7 @@ def publish(paper, user):
         Figure.objects.filter(paper=paper).update(public=False)
         Figure.objects.editable(paper).filter(kept=True).update(public=True)
         log_event(paper, "publish", "done", "published", user=user)
-        _public_changed(paper)
+        _recount_and_refresh(paper)
     return True
 
 
@@ -287,7 +288,7 @@ def unpublish(paper, user):
             raise TransitionError("The paper is not published.")
         _withdraw(paper)
         log_event(paper, "unpublish", "done", "taken off the public site", user=user)
-        _public_changed(paper)
+        _recount_and_refresh(paper)
     return True
 
 
@@ -296,12 +297,15 @@ def reject(paper, reason, user):
     if not reason:
         raise TransitionError("Say why the paper is rejected.")
     with transaction.atomic():
+        # Locked, so that a publication cannot slip in between: a draft rejected was never on a page.
+        was_public = Paper.objects.select_for_update().get(pk=paper.pk).status in Paper.PUBLIC
         if not _move(paper, statuses=NOT_REJECTED, status=Status.REJECTED, rejection_reason=reason,
                      rejected_at=timezone.now(), published_at=None, publish_at=None):
             raise TransitionError("The paper is already rejected.")
         _withdraw(paper)
         log_event(paper, "reject", "done", reason, user=user)
-        _public_changed(paper)
+        if was_public:
+            _recount_and_refresh(paper)
 
 
 def _withdraw(paper):
@@ -315,18 +319,21 @@ def add_topic(paper, topic):
     """The paper is on `topic` too (another topic's fetch found it, a post brought it): a public paper joins
     that topic's digest of its day."""
     with transaction.atomic():
+        # The paper first, as every transition takes it: its status cannot change while its topics do.
+        paper = Paper.objects.select_for_update().get(pk=paper.pk)
         if paper.topics.filter(pk=topic.pk).exists():
             return
         paper.topics.add(topic)
         log_event(paper, "topics", "done", f"added to {topic.name}")
         if Paper.objects.published().filter(pk=paper.pk).exists():
-            _public_changed(paper)
+            _recount_and_refresh(paper)
 
 
 def set_topics(paper, topics, user):
     """An editor's choice of the paper's topics (the admin's change form): a public paper leaves the digests
     of the topics it no longer has and joins the others' at once, as readers see it."""
     with transaction.atomic():
+        paper = Paper.objects.select_for_update().get(pk=paper.pk)
         before = set(paper.topics.values_list("pk", flat=True))
         if before == {topic.pk for topic in topics}:
             return
@@ -334,7 +341,7 @@ def set_topics(paper, topics, user):
         log_event(paper, "topics", "done", "topics: " + (", ".join(sorted(t.name for t in topics)) or "none"),
                   user=user)
         if Paper.objects.published().filter(pk=paper.pk).exists():
-            _public_changed(paper, topics=before)
+            _recount_and_refresh(paper, topics=before)
 
 
 def edit_metadata(paper, values, user):

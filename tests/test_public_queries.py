@@ -5,6 +5,7 @@ import datetime
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
@@ -125,3 +126,42 @@ def test_a_paper_moved_to_another_topic_refreshes_the_topic_it_left(client, topi
         lifecycle.set_topics(paper, [other], publisher)
     assert client.get(day).status_code == 404, "not the cached digest of a paper that left"
     assert f'href="{day}"' not in client.get(f"/t/{topic.slug}/").content.decode()
+
+
+def test_a_renamed_topic_refreshes_every_page(client, site, topic):
+    paper_page = site["avatar"].get_absolute_url()
+    for url in ("/", paper_page, f"/t/{topic.slug}/"):
+        client.get(url)
+        assert served_from_cache(client, url)
+    topic.name, topic.slug = "Digital humans", "digital-humans"
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        topic.save()
+    assert "Digital humans" in client.get("/").content.decode()
+    assert "Digital humans" in client.get(paper_page).content.decode(), "the breadcrumb names it"
+    assert client.get("/t/virtual-humans/").status_code == 404, "not the old slug's cached page"
+
+
+class VersionsUnreadable(LocMemCache):
+    """A cache that keeps pages but cannot give back the tag versions (a busy or full cache)."""
+
+    def get_many(self, keys, version=None):
+        return {k: v for k, v in super().get_many(keys, version).items() if not k.startswith("public-version:")}
+
+
+def test_a_cache_that_cannot_read_the_versions_serves_pages_fresh(client, site, settings):
+    settings.CACHES = {"default": {"BACKEND": f"{__name__}.VersionsUnreadable"}}
+    paper = site["avatar"]
+    assert paper.publication.title in client.get("/").content.decode()
+    assert not served_from_cache(client, "/")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        lifecycle.unpublish(paper, site["user"])
+    assert paper.publication.title not in client.get("/").content.decode()
+
+
+def test_rejecting_a_draft_leaves_every_cached_page_in_place(client, site):
+    urls = ["/", site["avatar"].get_absolute_url(), "/feed/rss/", "/search/?q=avatar"]
+    for url in urls:
+        client.get(url)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        lifecycle.reject(site["draft"], "off topic", site["user"])
+    assert all(served_from_cache(client, url) for url in urls), "readers never saw the draft"

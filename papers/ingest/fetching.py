@@ -95,8 +95,10 @@ def finish_run(run, topic, records):
 def upsert_papers(topic, records):
     """Create new papers, restart papers with a new version, skip known versions."""
     created = updated = 0
-    with transaction.atomic():
-        for record in records:
+    for record in records:
+        # A transaction per paper, taking the paper before its topics as every transition does: one across the
+        # whole fetch would hold the topics while it waited for a paper that a publication holds.
+        with transaction.atomic():
             paper = Paper.objects.filter(arxiv_id=record.arxiv_id).first()
             if paper is None:
                 lifecycle.create(topic, arxiv_id=record.arxiv_id, **record.fields())

@@ -25,7 +25,9 @@ def _key(tag):
 
 
 def versions(tags):
-    """The tags' current versions, as one string; a tag never bumped gets one now."""
+    """The tags' current versions, as one string (a tag never bumped gets one now); None where one cannot be
+    read (a busy or full cache), and then the page is neither read from the cache nor written to it: a key made
+    without its versions would outlive the next refresh."""
     keys = [_key(tag) for tag in (EVERY_PAGE, *tags)]
     found = cache.get_many(keys)
     missing = {key: time.time_ns() for key in keys if key not in found}
@@ -33,7 +35,9 @@ def versions(tags):
         for key, version in missing.items():
             cache.add(key, version, None)
         found = cache.get_many(keys)
-    return ".".join(str(found.get(key, 0)) for key in keys)
+    if len(found) < len(keys):
+        return None
+    return ".".join(str(found[key]) for key in keys)
 
 
 def changed(tags):
@@ -53,9 +57,10 @@ def cached_public(tags):
     def decorator(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            if request.method != "GET" or request.user.is_authenticated:
+            current = None if request.method != "GET" or request.user.is_authenticated else versions(tags(**kwargs))
+            if current is None:
                 return view(request, *args, **kwargs)
-            key = f"public:{versions(tags(**kwargs))}:{request.LANGUAGE_CODE}:{request.get_full_path()}"
+            key = f"public:{current}:{request.LANGUAGE_CODE}:{request.get_full_path()}"
             hit = cache.get(key)
             if hit is not None:
                 response = HttpResponse(hit["content"], content_type=hit["content_type"])

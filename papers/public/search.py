@@ -23,7 +23,7 @@ from ..stopwords import STOPWORDS
 CJK_RUN_RE = re.compile(r"[\u4e00-\u9fff]+")
 TOKEN_RE = re.compile(r"\w+")
 WEIGHTS = (10.0, 5.0, 2.0, 1.0)  # title, authors, abstract, body
-WINDOW = 1000  # the newest matches ranked: 50 pages of 20
+WINDOW = 1000  # the most recently fetched matches are ranked: 50 pages of 20
 
 
 def bigrams(text):
@@ -127,9 +127,10 @@ def search(query, topic=None, date_from=None, date_to=None, limit=50, exclude=No
 
 
 def _ranked(words, prefix, any_term, allowed, params, limit, offset):
-    """The ids of one page of matches, best first, and how many matches were ranked (at most WINDOW: the
-    newest, which the index gives newest first, stopping there; ranking every match would make a common word's
-    search as slow as the site is large)."""
+    """The ids of one page of matches, best first, and how many matches were ranked: at most WINDOW, the most
+    recently fetched (the highest ids; SQLite's index yields them in that order and stops there, PostgreSQL
+    sorts the matches' ids), as ranking every match would make a common word's search as slow as the site is
+    large."""
     if connection.vendor == "sqlite":
         quoted = [f'"{w}"' for w in words]
         if prefix:

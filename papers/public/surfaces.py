@@ -4,6 +4,7 @@ that changes what is public and refresh() once it commits: it refreshes the page
 leaves the others cached."""
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Q
 
 from ..models import Paper, Topic, TopicDay
@@ -17,11 +18,12 @@ def related_key(paper_id):
 def count_days(topic_ids, days):
     """Count again, from published(), the papers of each topic on each day.
 
-    The topics' rows are locked first, so two transactions counting the same topic take turns and the later
-    one counts what the earlier committed."""
+    Every topic row is locked first, always in the same order, so transactions that count take turns (the
+    later counts what the earlier committed) and two that count several times (a fetch adding its topic to many
+    papers) cannot each hold a topic the other waits for."""
     days = {day for day in days if day}
-    topic_ids = list(Topic.objects.select_for_update().filter(pk__in=topic_ids).order_by("pk")
-                     .values_list("pk", flat=True))
+    locked = _lock_topics()
+    topic_ids = [pk for pk in topic_ids if pk in locked]
     if not days or not topic_ids:
         return
     counted = {(topic, day): n for topic, day, n in Paper.objects.published().filter(
@@ -35,21 +37,29 @@ def count_days(topic_ids, days):
                 TopicDay.objects.filter(topic_id=topic, day=day).delete()
 
 
+def _lock_topics():
+    """Every topic's row, locked until the transaction ends (no-op on SQLite, whose writers take turns)."""
+    return set(Topic.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
+
+
 def count_all_days():
-    """Every topic's day counts again from published() (after a bulk load or a restore); returns how many days."""
-    counted = (Paper.objects.published().filter(topics__isnull=False, published_on__isnull=False).order_by()
-               .values_list("topics", "published_on").annotate(n=Count("pk")))
-    TopicDay.objects.all().delete()
-    return len(TopicDay.objects.bulk_create(
-        [TopicDay(topic_id=topic, day=day, papers=n) for topic, day, n in counted], batch_size=1000))
+    """Every topic's day counts again from published() (after a bulk load or a restore), while publications
+    wait, and every cached page refreshed; returns how many days."""
+    with transaction.atomic():
+        _lock_topics()
+        counted = (Paper.objects.published().filter(topics__isnull=False, published_on__isnull=False).order_by()
+                   .values_list("topics", "published_on").annotate(n=Count("pk")))
+        TopicDay.objects.all().delete()
+        days = TopicDay.objects.bulk_create(
+            [TopicDay(topic_id=topic, day=day, papers=n) for topic, day, n in counted], batch_size=1000)
+        transaction.on_commit(caching.everything_changed)
+    return len(days)
 
 
 def refresh(paper_id, topic_ids=()):
     """What readers may see of this paper changed (published, unpublished, rejected, topics, figures, licence):
     its search row, and the cached pages that show it (those of its topics, and of `topic_ids`, which it left)."""
     paper = Paper.objects.get(pk=paper_id)
-    search.index_paper(paper)
-    cache.delete(related_key(paper_id))
     tags = {"home", "search", "listings", "feed", "sitemap", f"paper:{paper.arxiv_id}"}
     if not Paper.objects.published().filter(pk=paper_id).exists():
         tags.add("related")  # other papers' pages may list it among their related papers
@@ -62,4 +72,14 @@ def refresh(paper_id, topic_ids=()):
                           days.filter(day__gt=paper.published_on).order_by("day").first()]
             tags.update(caching.day_tag(topic.slug, d) for d in
                         [paper.published_on, *(n.day for n in neighbours if n)])
+    # The pages first: whatever fails after, none still shows a withdrawn paper (search filters by published()).
     caching.changed(tags)
+    cache.delete(related_key(paper_id))
+    search.index_paper(paper)
+
+
+def topic_changed(sender, **kwargs):
+    """A topic added, renamed, re-slugged or deleted (a signal: the admin saves topics itself). Its name is on
+    pages of every kind (the home page, papers' breadcrumbs, the search form) and pages under an old slug must
+    go: every page is refreshed, which a change this rare can afford."""
+    transaction.on_commit(caching.everything_changed)

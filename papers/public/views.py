@@ -4,8 +4,8 @@ Every query of papers starts from Paper.objects.published(), so nothing unpublis
 reach a page or a link; the days listed and counted are TopicDay rows, which
 papers.public.surfaces counts from published() whenever what is public changes. Each
 page runs a fixed number of queries, none over every paper, whatever the size of the
-database, and is cached for anonymous readers until the next publication
-(papers/caching.py).
+database, and is cached for anonymous readers until what it shows changes
+(papers/public/caching.py).
 """
 
 import datetime
