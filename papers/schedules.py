@@ -1,4 +1,5 @@
-"""django-q2 schedules: each topic's fetch, the resume sweep and scheduled publication.
+"""django-q2 schedules: each topic's fetch, the resume sweep, scheduled publication and the search index's
+daily merge.
 
 Kept in step with the topics by signals (papers.apps), so a topic saved from anywhere
 (admin, shell, a command) has the schedule its cadence says.
@@ -15,6 +16,7 @@ from .models import Topic
 
 RESUME_SCHEDULE = "resume-papers"
 PUBLISH_SCHEDULE = "publish-due-papers"
+OPTIMIZE_SCHEDULE = "optimize-search-index"
 
 CADENCE_PERIOD = {
     Topic.Cadence.HOURLY: timedelta(hours=1),
@@ -58,8 +60,9 @@ def topic_deleted(sender, instance, **kwargs):
     Schedule.objects.filter(name=instance.schedule_name()).delete()
 
 
-def ensure_resume_schedule(minutes=10):
-    """A lost task or a due retry is picked up within `minutes`; scheduled papers are published each minute."""
+def ensure_schedules(minutes=10):
+    """A lost task or a due retry is picked up within `minutes`; scheduled papers are published each minute; the
+    search index is merged once a day."""
     Schedule.objects.update_or_create(
         name=RESUME_SCHEDULE,
         defaults={"func": "papers.tasks.resume_papers", "schedule_type": Schedule.MINUTES,
@@ -70,10 +73,14 @@ def ensure_resume_schedule(minutes=10):
         defaults={"func": "papers.tasks.publish_due", "schedule_type": Schedule.MINUTES,
                   "minutes": 1, "repeats": -1},
     )
+    Schedule.objects.update_or_create(
+        name=OPTIMIZE_SCHEDULE,
+        defaults={"func": "papers.tasks.optimize_search", "schedule_type": Schedule.DAILY, "repeats": -1},
+    )
 
 
 def after_migrate(sender, **kwargs):
     # Also after `flush` (which sends post_migrate): the groups and schedules are
     # configuration, not data, and must always exist.
     ensure_groups(Group, Permission)
-    ensure_resume_schedule()
+    ensure_schedules()

@@ -8,6 +8,7 @@ from . import lifecycle, pipeline, queue
 from .editorial import drafts
 from .ingest import fetching
 from .models import Topic
+from .public import search
 
 
 def process_paper(paper_id):
@@ -20,6 +21,11 @@ def regenerate(paper_id, kind=None, user_id=None):
 
 def publish_due():
     return lifecycle.publish_due()
+
+
+def optimize_search():
+    search.optimize()
+    return "search index merged"
 
 
 def fetch_topic(topic_id):

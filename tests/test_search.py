@@ -9,13 +9,13 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import TestCase
 
-from papers import lifecycle
+from papers import lifecycle, tasks
 from papers.editorial import review
 from papers.measurement.seeding import seed_papers
 from papers.models import Paper, Publication, Section, Topic
 from papers.public import search, snippets
 
-from .conftest import only_on_postgres
+from .conftest import only_on_postgres, only_on_sqlite
 from .factories import paper_in_review, publish, published_paper
 
 
@@ -207,3 +207,20 @@ def test_a_query_matching_more_than_the_window_ranks_its_newest_matches_and_says
         paper.topics.add(older)
     assert sorted(p.pk for p in search.search("zebra", topic=older)) == sorted(p.pk for p in papers[:2])
     assert "most recent matches" not in client.get("/search/?q=zebra&topic=older").content.decode()
+
+
+def segments():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(DISTINCT segid) FROM papers_fts_idx")
+        return cursor.fetchone()[0]
+
+
+@only_on_sqlite  # FTS5's own tables; PostgreSQL's GIN index needs no merge
+def test_the_daily_merge_leaves_the_index_one_segment_finding_the_same_papers(topic, publisher):
+    for n in (1, 2, 3):
+        published_paper(topic, publisher, n)  # each publication writes a segment of its own
+    found = [p.pk for p in search.search("avatar")]
+    assert segments() > 1 and found
+    assert tasks.optimize_search() == "search index merged"
+    assert segments() == 1
+    assert [p.pk for p in search.search("avatar")] == found

@@ -46,8 +46,10 @@ def test_resume_papers_queues_papers_with_work_and_no_live_claim(topic, fake_arx
     assert broker.queue_size() == 1
 
 
-def test_migrating_creates_the_resume_and_publish_schedules(db):
+def test_migrating_creates_the_resume_publish_and_index_schedules(db):
     schedule = Schedule.objects.get(name=schedules.RESUME_SCHEDULE)
     assert (schedule.func, schedule.schedule_type, schedule.minutes) == ("papers.tasks.resume_papers", "I", 10)
     schedule = Schedule.objects.get(name=schedules.PUBLISH_SCHEDULE)
     assert (schedule.func, schedule.schedule_type, schedule.minutes) == ("papers.tasks.publish_due", "I", 1)
+    schedule = Schedule.objects.get(name=schedules.OPTIMIZE_SCHEDULE)
+    assert (schedule.func, schedule.schedule_type) == ("papers.tasks.optimize_search", "D")

@@ -69,5 +69,6 @@ def seed_papers(count, topic=None, seed=0, per_day=20, start=None):
         Section.objects.bulk_create(sections, batch_size=1000)
     for paper in Paper.objects.published().filter(pk__in=[p.pk for p in papers]):
         search.index_paper(paper)
+    search.optimize()  # as the daily schedule leaves it
     surfaces.count_all_days()
     return papers
