@@ -68,6 +68,13 @@ class Topic(models.Model):
 
 
 
+class TopicDayQuerySet(models.QuerySet):
+    def around(self, day):
+        """The days before and after `day` (None where there is none): where a day digest's links lead."""
+        return (self.filter(day__lt=day).order_by("-day").values_list("day", flat=True).first(),
+                self.filter(day__gt=day).order_by("day").values_list("day", flat=True).first())
+
+
 class TopicDay(models.Model):
     """How many papers of a topic readers can see from one day: what the home, topic and day pages list and
     count, so that no page counts every paper. papers.public.surfaces keeps it from published(), in the
@@ -76,6 +83,8 @@ class TopicDay(models.Model):
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="days")
     day = models.DateField()
     papers = models.PositiveIntegerField()
+
+    objects = TopicDayQuerySet.as_manager()
 
     class Meta:
         ordering = ["-day"]

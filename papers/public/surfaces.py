@@ -26,15 +26,19 @@ def count_days(topic_ids, days):
     topic_ids = [pk for pk in topic_ids if pk in locked]
     if not days or not topic_ids:
         return
-    counted = {(topic, day): n for topic, day, n in Paper.objects.published().filter(
-        topics__in=topic_ids, published_on__in=days).order_by()
-        .values_list("topics", "published_on").annotate(n=Count("pk"))}
+    counted = {(topic, day): n for topic, day, n in
+               _counted(Paper.objects.published().filter(topics__in=topic_ids, published_on__in=days))}
     for topic in topic_ids:
         for day in days:
             if counted.get((topic, day)):
                 TopicDay.objects.update_or_create(topic_id=topic, day=day, defaults={"papers": counted[topic, day]})
             else:
                 TopicDay.objects.filter(topic_id=topic, day=day).delete()
+
+
+def _counted(papers):
+    """(topic, day, how many) of `papers`."""
+    return papers.order_by().values_list("topics", "published_on").annotate(n=Count("pk"))
 
 
 def _lock_topics():
@@ -47,8 +51,7 @@ def count_all_days():
     wait, and every cached page refreshed; returns how many days."""
     with transaction.atomic():
         _lock_topics()
-        counted = (Paper.objects.published().filter(topics__isnull=False, published_on__isnull=False).order_by()
-                   .values_list("topics", "published_on").annotate(n=Count("pk")))
+        counted = _counted(Paper.objects.published().filter(topics__isnull=False, published_on__isnull=False))
         TopicDay.objects.all().delete()
         days = TopicDay.objects.bulk_create(
             [TopicDay(topic_id=topic, day=day, papers=n) for topic, day, n in counted], batch_size=1000)
@@ -67,11 +70,8 @@ def refresh(paper_id, topic_ids=()):
         tags.add(f"topic:{topic.slug}")
         if paper.published_on:
             # Its day, and the days before and after it, whose links lead to it (a day can appear or go).
-            days = topic.days.all()
-            neighbours = [days.filter(day__lt=paper.published_on).first(),
-                          days.filter(day__gt=paper.published_on).order_by("day").first()]
-            tags.update(caching.day_tag(topic.slug, d) for d in
-                        [paper.published_on, *(n.day for n in neighbours if n)])
+            tags.update(caching.day_tag(topic.slug, day) for day in
+                        [paper.published_on, *topic.days.around(paper.published_on)] if day)
     # The pages first: whatever fails after, none still shows a withdrawn paper (search filters by published()).
     caching.changed(tags)
     cache.delete(related_key(paper_id))

@@ -88,8 +88,7 @@ def day_digest(request, slug, day):
                   .order_by("-published_at", "-pk"))
     if not papers:
         raise Http404("no digest for this day")
-    previous = topic.days.filter(day__lt=day).values_list("day", flat=True).first()
-    following = topic.days.filter(day__gt=day).order_by("day").values_list("day", flat=True).first()
+    previous, following = topic.days.around(day)
     for paper in papers:
         paper.by_kind = sections_by_kind(paper)
     return render(request, "papers/day.html", {

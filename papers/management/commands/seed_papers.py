@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand
 
 from ...measurement.seeding import seed_papers
-from ...public import caching
 
 
 class Command(BaseCommand):
@@ -13,5 +12,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, count, seed, **options):
         papers = seed_papers(count, seed=seed)
-        caching.everything_changed()
         self.stdout.write(f"seeded {len(papers)} published papers")
