@@ -99,6 +99,10 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("DB_NAME", VAR_DIR / "digest.sqlite3"),
+        # Each new connection reads and parses the whole schema again before its first query: a worker keeps
+        # its connection (an uncached search took 6 ms longer behind gunicorn than in one process).
+        "CONN_MAX_AGE": envint("DB_CONN_MAX_AGE", "600"),
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",
             "timeout": envint("DB_TIMEOUT", "20"),

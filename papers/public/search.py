@@ -102,7 +102,8 @@ def terms(query):
 
 
 def search(query, topic=None, date_from=None, date_to=None, limit=50, exclude=None, any_term=False, offset=0):
-    """Published papers matching `query`, best first: `limit` of them after the first `offset`."""
+    """The ids of the published papers matching `query`, best first: `limit` of them after the first `offset`.
+    Ids, not papers: each page loads only what it shows of them."""
     words = terms(query)
     if not words:
         return []
@@ -132,8 +133,7 @@ def search(query, topic=None, date_from=None, date_to=None, limit=50, exclude=No
         ranked, matched = _ranked(words, prefix, any_term, allowed, params, limit, offset)
         if matched >= WINDOW:
             break
-    found = papers.in_bulk(ranked)
-    return [found[pk] for pk in ranked if pk in found]
+    return ranked
 
 
 def _ranked(words, prefix, any_term, allowed, params, limit, offset):

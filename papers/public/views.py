@@ -18,9 +18,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
+from django.db.models import OuterRef, Q, Subquery
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils._os import safe_join
 from django.utils.html import strip_tags
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -138,7 +139,7 @@ def share_card(request, paper):
 
 def related_papers(paper):
     """Ranking every paper against this one costs ~100 ms at 10,000 papers: do it once a day per paper."""
-    ids = cache.get_or_set(surfaces.related_key(paper.pk), lambda: [p.pk for p in search_index.related(paper)],
+    ids = cache.get_or_set(surfaces.related_key(paper.pk), lambda: search_index.related(paper),
                            RELATED_CACHE_SECONDS)
     found = Paper.objects.published().select_related("publication").in_bulk(ids)
     return [found[pk] for pk in ids if pk in found]
@@ -171,29 +172,45 @@ def search(request):
     date_from, date_to = parse_date(request.GET.get("from")), parse_date(request.GET.get("to"))
     page = request.GET.get("page", "")
     number = min(int(page), 1000) if page.isascii() and page.isdigit() and int(page) > 0 else 1
-    results = []
+    ids = []
     if query:
         # One more than a page says whether there is a next one.
-        results = search_index.search(query, topic=topic, date_from=date_from, date_to=date_to,
-                                      limit=SEARCH_PER_PAGE + 1, offset=(number - 1) * SEARCH_PER_PAGE)
-    following = len(results) > SEARCH_PER_PAGE
-    results = results[:SEARCH_PER_PAGE]
+        ids = search_index.search(query, topic=topic, date_from=date_from, date_to=date_to,
+                                  limit=SEARCH_PER_PAGE + 1, offset=(number - 1) * SEARCH_PER_PAGE)
+    following = len(ids) > SEARCH_PER_PAGE
+    results = search_results(ids[:SEARCH_PER_PAGE], query)
     # The last page of a query that filled the ranked window: older matches exist that no page reaches.
     window = search_index.WINDOW if not following and (number - 1) * SEARCH_PER_PAGE + len(results) == search_index.WINDOW else None
-    if results:
-        prefetch_related_objects(results, Prefetch(
-            "sections", queryset=Section.objects.filter(public=True, kind=Section.Kind.SUMMARY).with_credit(),
-            to_attr="public_sections"))
-        for paper in results:
-            paper.by_kind = sections_by_kind(paper)
-            summary = paper.by_kind.get("summary")
-            paper.snippet = snippets.snippet([paper.publication.abstract, summary and summary.published_body], query)
     shown_from = (number - 1) * SEARCH_PER_PAGE + 1
     return render(request, "papers/search.html", {
         "query": query, "results": results, "topics": Topic.objects.with_published(),
         "topic": topic, "date_from": date_from, "date_to": date_to, "number": number,
         "following": following, "shown_from": shown_from, "shown_to": shown_from + len(results) - 1, "window": window,
     })
+
+
+def search_results(ids, query):
+    """What a search result shows of each paper, in the order of `ids`: plain values in two queries, not models
+    (a page of results is rendered for every new query, and building twenty papers with their publications and
+    sections cost more than finding them)."""
+    if not ids:
+        return []
+    papers = Paper.objects.published().filter(pk__in=ids).values_list(
+        "pk", "arxiv_id", "language", "published_on", "publication__title", "publication__abstract")
+    found = {pk: {"arxiv_id": arxiv_id, "language": language, "published_on": day, "title": title,
+                  "abstract": abstract}
+             for pk, arxiv_id, language, day, title, abstract in papers}
+    summaries = Section.objects.filter(paper_id__in=found, public=True, kind=Section.Kind.SUMMARY)
+    for paper_id, body, language in summaries.values_list("paper_id", "published_body", "generation__language"):
+        found[paper_id].update(summary=body, summary_language=language)
+    results = []
+    for pk in ids:
+        if pk in found:
+            paper = found[pk]
+            paper["url"] = reverse("papers:paper", args=[paper["arxiv_id"]])
+            paper["snippet"] = snippets.snippet([paper["abstract"], paper.get("summary")], query)
+            results.append(paper)
+    return results
 
 
 def set_language(request, code):
