@@ -79,18 +79,18 @@ def _after_commit_enqueue(paper):
     transaction.on_commit(lambda pk=paper.pk: queue.enqueue_paper(pk))
 
 
-def _after_commit_refresh(paper, topics=()):
-    transaction.on_commit(lambda pk=paper.pk, topics=tuple(topics): surfaces.refresh(pk, topics))
+def _after_commit_refresh(paper, topics=(), retitled=False):
+    transaction.on_commit(lambda pk=paper.pk, topics=tuple(topics): surfaces.refresh(pk, topics, retitled))
 
 
-def _recount_and_refresh(paper, topics=()):
+def _recount_and_refresh(paper, topics=(), retitled=False):
     """Readers see the paper, or no longer see it, or see it on other topics: its topics' (and `topics`')
     counts of its day now, in this transaction, so that no page counts a paper it cannot show; its pages once
     it commits. (A paper taken down keeps its day until it is published again, on a new day: the old day was
     counted when it left.)"""
     day = Paper.objects.filter(pk=paper.pk).values_list("published_on", flat=True).get()
     surfaces.count_days({*paper.topics.values_list("pk", flat=True), *topics}, [day])
-    _after_commit_refresh(paper, topics)
+    _after_commit_refresh(paper, topics, retitled)
 
 
 def is_editable(paper):
@@ -271,14 +271,16 @@ def publish(paper, user):
         if not _move(paper, [Stage.DRAFTED], NOT_REJECTED, status=Status.PUBLISHED, published_at=published_at,
                      publish_at=None, published_on=timezone.localdate(published_at)):
             raise TransitionError("The paper changed meanwhile; reload the page.")
+        before = Publication.objects.filter(paper=paper).values_list("title", flat=True).first()
+        snapshot = Publication.snapshot(paper)
         Publication.objects.update_or_create(
-            paper=paper, defaults={**Publication.snapshot(paper), "published_by": user, "created_at": timezone.now()})
+            paper=paper, defaults={**snapshot, "published_by": user, "created_at": timezone.now()})
         Section.objects.filter(paper=paper).update(public=False)
         Section.objects.filter(paper=paper, is_current=True).update(public=True, published_body=F("body"))
         Figure.objects.filter(paper=paper).update(public=False)
         Figure.objects.editable(paper).filter(kept=True).update(public=True)
         log_event(paper, "publish", "done", "published", user=user)
-        _recount_and_refresh(paper)
+        _recount_and_refresh(paper, retitled=before is not None and before != snapshot["title"])
     return True
 
 

@@ -15,6 +15,7 @@ from papers import lifecycle
 from papers.editorial import review
 from papers.measurement.seeding import seed_papers
 from papers.models import Paper, Topic
+from papers.public import search
 
 from .factories import make_reviewed_paper, paper_in_review, publish, published_paper
 
@@ -39,7 +40,10 @@ def query_counts(client, topic):
     return counts
 
 
-def test_query_counts_do_not_grow_with_the_database(client, topic, db):
+def test_query_counts_do_not_grow_with_the_database(client, topic, db, monkeypatch):
+    # Both sizes below the ranked window, so that search tries the prefix of its last word at both (above it,
+    # one query fewer).
+    monkeypatch.setattr(search, "WINDOW", 2000)
     seed_papers(10, topic=topic)
     small = query_counts(client, topic)
     seed_papers(990, topic=topic, seed=1)
@@ -115,6 +119,19 @@ def test_a_publication_refreshes_only_the_pages_that_show_it(client, topic, publ
     assert not served_from_cache(client, elsewhere.get_absolute_url())
     assert served_from_cache(client, "/t/avatars/") and served_from_cache(client, f"/t/{topic.slug}/{oldest.published_on}/")
     assert newcomer.publication.title not in client.get(f"/t/{topic.slug}/").content.decode()
+
+
+def test_a_new_title_refreshes_the_papers_that_list_it_as_related_and_the_same_title_does_not(client, topic,
+                                                                                              publisher):
+    first = published_paper(topic, publisher, 1)
+    second = published_paper(topic, publisher, 2)
+    page = first.get_absolute_url()
+    assert f'href="{second.get_absolute_url()}"' in client.get(page).content.decode(), "listed as related"
+    publish(Paper.objects.get(pk=second.pk), publisher)
+    assert served_from_cache(client, page), "republished as it was: the other pages stay"
+    Paper.objects.filter(pk=second.pk).update(title="Second, renamed by its editor")
+    publish(Paper.objects.get(pk=second.pk), publisher)
+    assert "Second, renamed by its editor" in client.get(page).content.decode()
 
 
 def test_a_paper_moved_to_another_topic_refreshes_the_topic_it_left(client, topic, publisher):

@@ -1,6 +1,7 @@
 """Search over published papers: English and Chinese, ranked, filtered, never unpublished."""
 
 import datetime
+import html
 import io
 import re
 
@@ -183,6 +184,17 @@ def test_results_come_twenty_to_a_page_with_a_link_to_the_next(client, topic, db
     assert len({url for urls in shown for url in urls}) == 45, "each result on one page only"
     for odd in ("0", "-1", "x", "²", "99999999999999999999999"):
         assert client.get(f"/search/?q=avatar&page={odd}").status_code == 200, odd
+
+
+def test_the_other_pages_keep_the_query_and_its_filters(client, topic, db):
+    papers = seed_papers(25, topic=topic)
+    start, end = min(p.published_on for p in papers).isoformat(), max(p.published_on for p in papers).isoformat()
+    first = client.get(f"/search/?q=avatar+%26+head&topic={topic.slug}&from={start}&to={end}").content.decode()
+    following = re.search(r'href="\?([^"]+)" rel="next"', first).group(1)
+    assert following == f"q=avatar+%26+head&amp;topic={topic.slug}&amp;from={start}&amp;to={end}&amp;page=2"
+    second = client.get("/search/?" + html.unescape(following)).content.decode()
+    assert re.search(r'href="\?([^"]+)" rel="prev"', second).group(1) == following.replace("page=2", "page=1")
+    assert 'href="?q=avatar&amp;page=2"' in client.get("/search/?q=avatar&topic=&from=&to=").content.decode()
 
 
 def test_a_query_matching_more_than_the_window_ranks_its_newest_matches_and_says_so(client, topic, db, monkeypatch):

@@ -59,13 +59,14 @@ def count_all_days():
     return len(days)
 
 
-def refresh(paper_id, topic_ids=()):
+def refresh(paper_id, topic_ids=(), retitled=False):
     """What readers may see of this paper changed (published, unpublished, rejected, topics, figures, licence):
-    its search row, and the cached pages that show it (those of its topics, and of `topic_ids`, which it left)."""
+    its search row, and the cached pages that show it (those of its topics, and of `topic_ids`, which it left;
+    every paper's page where it was withdrawn or `retitled`, as any may list it among its related papers)."""
     paper = Paper.objects.get(pk=paper_id)
     tags = {"home", "search", "listings", "feed", "sitemap", f"paper:{paper.arxiv_id}"}
-    if not Paper.objects.published().filter(pk=paper_id).exists():
-        tags.add("related")  # other papers' pages may list it among their related papers
+    if retitled or not Paper.objects.published().filter(pk=paper_id).exists():
+        tags.add("related")
     for topic in Topic.objects.filter(Q(papers=paper_id) | Q(pk__in=topic_ids)).distinct():
         tags.add(f"topic:{topic.slug}")
         if paper.published_on:

@@ -18,13 +18,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import FilteredRelation, OuterRef, Q, Subquery
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils._os import safe_join
 from django.utils.html import strip_tags
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.text import Truncator
 from django.utils.translation import check_for_language
 
@@ -182,7 +182,10 @@ def search(request):
     # The last page of a query that filled the ranked window: older matches exist that no page reaches.
     window = search_index.WINDOW if not following and (number - 1) * SEARCH_PER_PAGE + len(results) == search_index.WINDOW else None
     shown_from = (number - 1) * SEARCH_PER_PAGE + 1
+    # What the links to the other pages keep of this one.
+    kept = {"q": query, "topic": topic.slug if topic else "", "from": date_from or "", "to": date_to or ""}
     return render(request, "papers/search.html", {
+        "filters": urlencode({name: value for name, value in kept.items() if value}),
         "query": query, "results": results, "topics": Topic.objects.with_published(),
         "topic": topic, "date_from": date_from, "date_to": date_to, "number": number,
         "following": following, "shown_from": shown_from, "shown_to": shown_from + len(results) - 1, "window": window,
@@ -190,26 +193,21 @@ def search(request):
 
 
 def search_results(ids, query):
-    """What a search result shows of each paper, in the order of `ids`: plain values in two queries, not models
+    """What a search result shows of each paper, in the order of `ids`: plain values in one query, not models
     (a page of results is rendered for every new query, and building twenty papers with their publications and
     sections cost more than finding them)."""
-    if not ids:
-        return []
-    papers = Paper.objects.published().filter(pk__in=ids).values_list(
-        "pk", "arxiv_id", "language", "published_on", "publication__title", "publication__abstract")
-    found = {pk: {"arxiv_id": arxiv_id, "language": language, "published_on": day, "title": title,
-                  "abstract": abstract}
-             for pk, arxiv_id, language, day, title, abstract in papers}
-    summaries = Section.objects.filter(paper_id__in=found, public=True, kind=Section.Kind.SUMMARY)
-    for paper_id, body, language in summaries.values_list("paper_id", "published_body", "generation__language"):
-        found[paper_id].update(summary=body, summary_language=language)
+    summary = FilteredRelation("sections", condition=Q(sections__public=True, sections__kind=Section.Kind.SUMMARY))
+    rows = Paper.objects.published().filter(pk__in=ids).annotate(summary=summary).values_list(
+        "pk", "arxiv_id", "language", "published_on", "publication__title", "publication__abstract",
+        "summary__published_body", "summary__generation__language")
+    found = {row[0]: row[1:] for row in rows}
     results = []
-    for pk in ids:
-        if pk in found:
-            paper = found[pk]
-            paper["url"] = reverse("papers:paper", args=[paper["arxiv_id"]])
-            paper["snippet"] = snippets.snippet([paper["abstract"], paper.get("summary")], query)
-            results.append(paper)
+    for arxiv_id, language, day, title, abstract, body, body_language in (found[pk] for pk in ids if pk in found):
+        results.append({
+            "url": reverse("papers:paper", args=[arxiv_id]), "language": language, "published_on": day,
+            "title": title, "summary": body, "summary_language": body_language,
+            "snippet": snippets.snippet([abstract, body], query),
+        })
     return results
 
 
