@@ -236,3 +236,10 @@ def test_the_daily_merge_leaves_the_index_one_segment_finding_the_same_papers(to
     assert tasks.optimize_search() == "search index merged"
     assert segments() == 1
     assert search.search("avatar") == found
+
+
+def test_a_search_without_results_loads_no_paper(client, site, django_assert_num_queries):
+    with django_assert_num_queries(1):  # the topics of the filter
+        client.get("/search/")
+    with django_assert_num_queries(3):  # ranking the words as typed, then with the last as a prefix; the topics
+        client.get("/search/?q=zzzqqqxxx")

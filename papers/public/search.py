@@ -24,7 +24,7 @@ CJK_RUN_RE = re.compile(r"[\u4e00-\u9fff]+")
 TOKEN_RE = re.compile(r"\w+")
 WEIGHTS = (10.0, 5.0, 2.0, 1.0)  # title, authors, abstract, body
 # The most recently fetched matches are ranked: 25 pages of 20. bm25 costs about 1.5 µs a match at 10,000
-# papers; ranking 1,000 took a common pair of words 3 ms, half of a whole uncached page.
+# papers: ranking 1,000 took a common pair of words 3 ms of an uncached page's 10.
 WINDOW = 500
 
 

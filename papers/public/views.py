@@ -196,6 +196,8 @@ def search_results(ids, query):
     """What a search result shows of each paper, in the order of `ids`: plain values in one query, not models
     (a page of results is rendered for every new query, and building twenty papers with their publications and
     sections cost more than finding them)."""
+    if not ids:
+        return []
     summary = FilteredRelation("sections", condition=Q(sections__public=True, sections__kind=Section.Kind.SUMMARY))
     rows = Paper.objects.published().filter(pk__in=ids).annotate(summary=summary).values_list(
         "pk", "arxiv_id", "language", "published_on", "publication__title", "publication__abstract",
