@@ -239,7 +239,16 @@ def test_the_daily_merge_leaves_the_index_one_segment_finding_the_same_papers(to
 
 
 def test_a_search_without_results_loads_no_paper(client, site, django_assert_num_queries):
-    with django_assert_num_queries(1):  # the topics of the filter
+    with django_assert_num_queries(1):  # the topics of the filter, kept for the next pages
         client.get("/search/")
-    with django_assert_num_queries(3):  # ranking the words as typed, then with the last as a prefix; the topics
+    with django_assert_num_queries(2):  # ranking the words as typed, then with the last as a prefix
         client.get("/search/?q=zzzqqqxxx")
+
+
+def test_the_topic_filter_lists_a_topic_once_it_has_something_public(client, site, publisher):
+    newer = Topic.objects.create(name="Brand new topic", slug="brand-new", query="all:new")
+    assert "Brand new topic" not in client.get("/search/").content.decode()
+    published_paper(newer, publisher, 7)
+    page = client.get("/search/?topic=brand-new").content.decode()
+    assert '<option value="brand-new" selected>Brand new topic</option>' in page
+    assert f'<option value="{site["topic"].slug}" >' in page

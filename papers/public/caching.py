@@ -50,6 +50,14 @@ def everything_changed():
     changed([EVERY_PAGE])
 
 
+def cached_value(name, tags, compute):
+    """What `compute()` returns, kept in the cache like a page: until one of `tags` changes."""
+    current = versions(tags)
+    if current is None:
+        return compute()
+    return cache.get_or_set(f"public-value:{name}:{current}", compute, settings.PUBLIC_CACHE_SECONDS)
+
+
 def cached_public(tags):
     """Cache a public page or feed for anonymous readers, per language and full URL, until one of the tags
     `tags(**view_kwargs)` names changes."""

@@ -9,6 +9,7 @@ database, and is cached for anonymous readers until what it shows changes
 """
 
 import datetime
+import functools
 import html
 import re
 from collections import defaultdict
@@ -23,7 +24,7 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirec
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils._os import safe_join
-from django.utils.html import strip_tags
+from django.utils.html import format_html, strip_tags
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.text import Truncator
 from django.utils.translation import check_for_language
@@ -33,8 +34,8 @@ from ..identifiers import ARXIV_ID
 from ..models import Figure, Paper, Section, Topic, TopicDay
 from . import search as search_index
 from . import snippets, surfaces
-from .caching import cached_public, day_tag
-from .rendering import render_markdown
+from .caching import cached_public, cached_value, day_tag
+from .rendering import render_markdown, render_text
 
 ARXIV_QUERY_RE = re.compile(rf"(?:arxiv:\s*)?(?P<id>{ARXIV_ID})(?:v\d+)?", re.I)
 
@@ -186,16 +187,23 @@ def search(request):
     kept = {"q": query, "topic": topic.slug if topic else "", "from": date_from or "", "to": date_to or ""}
     return render(request, "papers/search.html", {
         "filters": urlencode({name: value for name, value in kept.items() if value}),
-        "query": query, "results": results, "topics": Topic.objects.with_published(),
+        "query": query, "results": results, "topics": filter_topics(),
         "topic": topic, "date_from": date_from, "date_to": date_to, "number": number,
         "following": following, "shown_from": shown_from, "shown_to": shown_from + len(results) - 1, "window": window,
     })
 
 
+def filter_topics():
+    """The search form's topics: those with something public, which only a publication or a withdrawal (both
+    refresh the home page) or a change of topic (every page) can change."""
+    return cached_value("search-topics", ["home"],
+                        lambda: list(Topic.objects.with_published().values("slug", "name")))
+
+
 def search_results(ids, query):
-    """What a search result shows of each paper, in the order of `ids`: plain values in one query, not models
-    (a page of results is rendered for every new query, and building twenty papers with their publications and
-    sections cost more than finding them)."""
+    """What a search result shows of each paper, in the order of `ids`: plain values in one query, not models,
+    and HTML made here, not in the template (a page of results is rendered for every new query: building twenty
+    papers with their publications and sections, then rendering them, cost more than finding them)."""
     if not ids:
         return []
     summary = FilteredRelation("sections", condition=Q(sections__public=True, sections__kind=Section.Kind.SUMMARY))
@@ -206,11 +214,18 @@ def search_results(ids, query):
     results = []
     for arxiv_id, language, day, title, abstract, body, body_language in (found[pk] for pk in ids if pk in found):
         results.append({
-            "url": reverse("papers:paper", args=[arxiv_id]), "language": language, "published_on": day,
-            "title": title, "summary": body, "summary_language": body_language,
-            "snippet": snippets.snippet([abstract, body], query),
+            "heading": result_heading(arxiv_id, language or "en", title, day),
+            "language": language or "en", "snippet": snippets.snippet([abstract, body], query),
+            "summary": render_markdown(body) if body else "", "summary_language": body_language or "en",
         })
     return results
+
+
+@functools.lru_cache(maxsize=4096)
+def result_heading(arxiv_id, language, title, day):
+    """A result's link and date, the same whatever the query (and in every language): made once per process."""
+    return format_html('<a href="{}" lang="{}">{}</a>\n      <span class="meta">{}</span>',
+                       reverse("papers:paper", args=[arxiv_id]), language, render_text(title), day.isoformat())
 
 
 def set_language(request, code):
