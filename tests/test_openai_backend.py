@@ -52,6 +52,17 @@ def test_the_same_prompt_and_schema_through_an_openai_compatible_server(endpoint
     assert paper.sections.get(kind="summary", is_current=True).body == DIGEST["summary"]
 
 
+def test_a_chinese_topic_is_written_in_chinese(endpoint, topic, fake_arxiv):
+    topic.language = "zh"
+    topic.save()
+    paper = make_paper(topic, fake_arxiv, SAMPLE)
+    endpoint.reply(openai_ok())
+    assert pipeline.process_paper(paper.pk) == Stage.DRAFTED
+    (request,) = endpoint.requests
+    assert "Write the digest in Simplified Chinese" in request["json"]["messages"][1]["content"]
+    assert Generation.objects.get(paper=paper).language == "zh"
+
+
 def test_json_object_mode_for_servers_without_schemas(endpoint, paper, settings):
     settings.OPENAI_RESPONSE_FORMAT = "json_object"
     endpoint.reply(openai_ok(content="```json\n" + json.dumps(DIGEST) + "\n```"))

@@ -7,7 +7,7 @@ import pytest
 from papers.editorial import review
 from papers.models import Paper
 
-from .factories import SECRET_MARKERS, paper_in_review, publish, site_urls, user_in
+from .factories import SECRET_MARKERS, paper_in_review, publish, published_paper, site_urls, user_in
 
 
 def get(client, url, **headers):
@@ -65,9 +65,19 @@ def test_category_and_author_listings(client, site):
     assert site["avatar"].title not in get(client, "/author/Ada/")
 
 
+def test_listings_put_the_newest_first_and_a_tie_the_same_way_every_time(client, topic, publisher):
+    first, second, third = (published_paper(topic, publisher, n, authors=["Ada Lovelace"]) for n in (1, 2, 3))
+    Paper.objects.filter(pk=first.pk).update(published_at=second.published_at)  # published in the same instant
+    for url in ["/category/cs.CV/", "/author/Ada Lovelace/"]:
+        page = get(client, url)
+        shown = [page.index(p.get_absolute_url()) for p in (third, second, first)]
+        assert shown == sorted(shown), f"{url}: newest first, then the later paper of a tie"
+
+
 def test_the_interface_follows_accept_language_and_the_switch(client, site):
     page = get(client, "/", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
     assert '<html lang="zh-hans">' in page and "最新摘要" in page and "2 篇论文" in page
+    assert '<strong>中文</strong>' in page and 'lang="en">English</a>' in page, "each language by its own name"
     response = client.get("/lang/en/?next=/t/virtual-humans/")
     assert response.status_code == 302 and response["Location"] == "/t/virtual-humans/"
     assert "Latest digests" in get(client, "/", HTTP_ACCEPT_LANGUAGE="zh-CN")

@@ -4,6 +4,7 @@ and formulas as MathML."""
 import re
 from datetime import datetime, timezone
 
+import lxml.html
 import pymupdf
 import pytest
 from django.conf import settings
@@ -96,8 +97,35 @@ def test_formulas_in_titles_abstracts_and_sections_are_mathml(client, topic, pub
     assert "<msub><mi>x</mi><mn>1</mn></msub>" in page and "<msup><mi>n</mi><mn>2</mn></msup>" in page
     assert "$5 and $10" in page, "money is not a formula"
     assert r"$\left( x$" in page, "a formula latex2mathml cannot read stays as the authors wrote it"
-    feed = get(client, "/feed/atom/")
-    assert "&lt;math" in feed or "<math" in feed, "the feed's content carries the MathML"
+    for feed in ["/feed/rss/", "/feed/atom/", f"/t/{topic.slug}/feed/rss/", f"/t/{topic.slug}/feed/atom/"]:
+        body = get(client, feed)
+        assert "&lt;msup&gt;&lt;mi&gt;n&lt;/mi&gt;&lt;mn&gt;2" in body, f"{feed}: the item's content carries the MathML"
+    snippet = get(client, "/search/?q=render").split('class="snippet"', 1)[1].split("</p>", 1)[0]
+    assert "<msub><mi>x</mi><mn>1</mn></msub>" in snippet and "$x_1$" not in snippet, "a snippet's formulas too"
+
+
+def test_headings_are_in_the_readers_language_and_the_text_in_its_own(client, topic, publisher):
+    """A reader who chose Chinese gets the interface in Chinese and the paper as it was written: the headings
+    say so with their lang, the text with its own."""
+    paper = publish(paper_in_review(topic, 1), publisher)
+    pages = {}
+    for language in ("en", "zh-hans"):
+        client.cookies["django_language"] = language
+        pages[language] = lxml.html.fromstring(get(client, paper.get_absolute_url()))
+    page = pages["zh-hans"]
+    assert page.get("lang") == "zh-hans"
+
+    def lang_of(element):
+        return next(e.get("lang") for e in element.iterancestors() if e.get("lang")) if element.get("lang") is None \
+            else element.get("lang")
+
+    section = '//*[contains(concat(" ", @class, " "), " digest-section ")]'
+    headings = page.xpath(f"{section}/h2 | {section}/h3")
+    assert {h.text_content() for h in headings} >= {"摘要", "一句话总结", "要点"}
+    assert {lang_of(h) for h in headings} == {"zh-hans"}
+    texts = page.xpath(f"{section}//p")
+    assert texts and {lang_of(p) for p in texts} == {"en"}
+    assert [p.text_content() for p in texts] == [p.text_content() for p in pages["en"].xpath(f"{section}//p")]
 
 
 def test_related_papers_show_their_published_title(client, topic, publisher):

@@ -26,6 +26,12 @@ def test_english_words_find_papers_by_title_abstract_and_published_text(site):
     assert search.search("avatars") and site["avatar"].pk in search.search("Lovelace")
 
 
+def test_authors_are_found_without_their_accents_and_by_either_half_of_a_hyphenated_name(topic, publisher):
+    paper = published_paper(topic, publisher, 1, authors=["José Pérez-García", "Zoë Ångström"])
+    for query in ["jose perez", "Pérez-García", "perez-garcia", "garcia", "zoe angstrom", "ÅNGSTRÖM"]:
+        assert search.search(query) == [paper.pk], query
+
+
 def test_unpublished_text_and_papers_are_not_searchable(site):
     assert search.search("DRAFT-ONLY-TITLE") == []
     assert search.search("REJECTED-ONLY-TITLE") == []
@@ -143,8 +149,10 @@ def test_an_arxiv_id_goes_straight_to_its_paper_if_public(client, topic, publish
     assert response.status_code == 200 and draft.title not in response.content.decode()
 
 
-def test_the_filters_have_visible_labels(client, db):
+def test_the_query_and_the_filters_have_visible_labels(client, db):
     page = client.get("/search/").content.decode()
+    assert re.search(r'<label>Words, authors or an arXiv id <input type="search" name="q"', page)
+    assert re.search(r'<label>Topic <select name="topic">', page)
     assert re.search(r'<label>Published from <input type="date" name="from"', page)
     assert re.search(r'<label>to <input type="date" name="to"', page)
 
@@ -170,6 +178,23 @@ def test_a_long_abstract_is_cut_around_its_first_match_at_word_edges():
     words = snippet.removeprefix("… ").removesuffix(" …").split()
     assert all(w in text.split() or w.startswith("<mark>") for w in words), "no word cut in half"
     assert snippets.snippet(["no match here"], "splatting") == "" and snippets.snippet([text], "!!") == ""
+
+
+def test_short_and_common_words_mark_only_themselves():
+    text = "An approach animates avatars from audio with a GAN; two GANs and the models agree on the faces."
+    marked = re.findall(r"<mark>(.*?)</mark>", snippets.snippet([text], "a gan models"))
+    assert marked == ["GAN", "GANs", "models"], "not 'An', 'approach', 'avatars' nor the stop word 'a'"
+    assert re.findall(r"<mark>(.*?)</mark>", snippets.snippet([text], "the")) == ["the", "the"], \
+        "a query of common words alone still marks them"
+
+
+def test_a_snippet_shows_its_formulas_whole_as_mathml():
+    text = "word " * 40 + r"We sort in $\mathcal{O}(n \log n)$ time and splat " + "tail " * 60
+    snippet = snippets.snippet([text], "splat")
+    assert "<math" in snippet and r"\mathcal" not in snippet and "<mark>splat</mark>" in snippet
+    # A formula the passage's start would cut in half is shown whole.
+    cut = snippets.snippet([r"Costs $\mathcal{O}(" + "n " * 45 + r")$ then " + "x " * 10 + "splat"], "splat")
+    assert cut.count("<math") == 1 and "$" not in cut
 
 
 def test_results_come_twenty_to_a_page_with_a_link_to_the_next(client, topic, db):

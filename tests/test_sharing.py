@@ -30,6 +30,9 @@ def test_a_paper_page_carries_its_card(client, site):
     assert meta(page, "og:image") == f"http://testserver/media/{lead.fallback or lead.image}"
     assert meta(page, "twitter:card") == "summary_large_image"
     assert meta(page, "og:type") == "article"
+    assert meta(page, "twitter:title") == meta(page, "og:title")
+    assert meta(page, "twitter:description") == meta(page, "og:description")
+    assert meta(page, "twitter:image") == meta(page, "og:image")
 
 
 def test_a_paper_whose_figures_are_not_public_has_a_card_without_an_image(client, topic, fake_arxiv, publisher):
@@ -37,9 +40,10 @@ def test_a_paper_whose_figures_are_not_public_has_a_card_without_an_image(client
     page = client.get(paper.get_absolute_url()).content.decode()
     assert meta(page, "og:title") == paper.publication.title
     assert meta(page, "og:image") is None and meta(page, "twitter:card") == "summary"
+    assert meta(page, "twitter:image") is None and meta(page, "twitter:title") == paper.publication.title
 
 
-def test_the_sitemap_lists_every_public_paper_and_topic_and_nothing_else(client, site):
+def test_the_sitemap_lists_every_public_paper_topic_and_day_and_nothing_else(client, site):
     index = client.get("/sitemap.xml").content.decode()
     assert "http://testserver/sitemap-papers.xml" in index and "http://testserver/sitemap-topics.xml" in index
     papers = client.get("/sitemap-papers.xml").content.decode()
@@ -49,6 +53,10 @@ def test_the_sitemap_lists_every_public_paper_and_topic_and_nothing_else(client,
     assert "<lastmod>" in papers
     assert re.findall(r"<loc>([^<]+)</loc>", client.get("/sitemap-topics.xml").content.decode()) == \
         [f"http://testserver/t/{site['topic'].slug}/"]
+    days = {(site["topic"].slug, p.published_on.isoformat()) for p in Paper.objects.published()}
+    assert "http://testserver/sitemap-days.xml" in index and days
+    assert sorted(re.findall(r"<loc>http://testserver/t/([^/]+)/([\d-]+)/</loc>",
+                             client.get("/sitemap-days.xml").content.decode())) == sorted(days)
     for marker in SECRET_MARKERS:
         assert marker not in papers
 

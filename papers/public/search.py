@@ -13,6 +13,7 @@ where all its bigrams occur, which finds two-character words and longer phrases.
 """
 
 import re
+import unicodedata
 
 from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
@@ -38,14 +39,21 @@ def bigrams(text):
     return CJK_RUN_RE.sub(split, text or "")
 
 
+def fold(text):
+    """The text without accents ("Pérez" -> "Perez"): SQLite's tokenizer folds them itself (remove_diacritics),
+    PostgreSQL's 'english' configuration does not, so both index and query go through here."""
+    bare = "".join(c for c in unicodedata.normalize("NFD", text or "") if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare)
+
+
 def document(paper):
     """What search reads of a published paper: what readers see of it."""
     body = "\n".join(Section.objects.filter(paper=paper, public=True).values_list("published_body", flat=True))
     return {
-        "title": bigrams(paper.publication.title),
-        "authors": " ".join(paper.publication.authors),
-        "abstract": bigrams(paper.publication.abstract),
-        "body": bigrams(body),
+        "title": bigrams(fold(paper.publication.title)),
+        "authors": fold(" ".join(paper.publication.authors)),
+        "abstract": bigrams(fold(paper.publication.abstract)),
+        "body": bigrams(fold(body)),
     }
 
 
@@ -100,7 +108,7 @@ def remove_paper(paper_id):
 
 
 def terms(query):
-    return [t for t in TOKEN_RE.findall(bigrams(query).lower()) if t]
+    return [t for t in TOKEN_RE.findall(bigrams(fold(query)).lower()) if t]
 
 
 def search(query, topic=None, date_from=None, date_to=None, limit=50, exclude=None, any_term=False, offset=0):

@@ -1,9 +1,10 @@
-"""sitemap.xml: every public paper and topic page, through the one definition of public (`published()`)."""
+"""sitemap.xml: every public paper, topic and day page, through the one definition of public (`published()`; a
+topic's days are TopicDay, its stored count, kept in the transaction of every publication)."""
 
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from ..models import Paper, Topic
+from ..models import Paper, Topic, TopicDay
 
 
 class PaperSitemap(Sitemap):
@@ -25,4 +26,14 @@ class TopicSitemap(Sitemap):
         return reverse("papers:topic", args=[topic.slug])
 
 
-SITEMAPS = {"papers": PaperSitemap, "topics": TopicSitemap}
+class DaySitemap(Sitemap):
+    limit = 50_000
+
+    def items(self):
+        return TopicDay.objects.select_related("topic").only("day", "topic__slug").order_by("pk")
+
+    def location(self, day):
+        return reverse("papers:day", args=[day.topic.slug, day.day])
+
+
+SITEMAPS = {"papers": PaperSitemap, "topics": TopicSitemap, "days": DaySitemap}

@@ -148,14 +148,14 @@ def related_papers(paper):
 
 @cached_public(lambda name: ["listings"])
 def category(request, name):
-    papers = Paper.objects.published().with_public_parts(figures=False).filter(publication__categories__icontains=f'"{name}"').order_by("-published_at")
+    papers = Paper.objects.published().with_public_parts(figures=False).filter(publication__categories__icontains=f'"{name}"').order_by("-published_at", "-pk")
     page = Paginator(papers, PAPERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "papers/listing.html", {"heading": name, "kind": "category", "page": page})
 
 
 @cached_public(lambda name: ["listings"])
 def author(request, name):
-    papers = Paper.objects.published().with_public_parts(figures=False).filter(publication__authors_index__contains=f"\n{name}\n").order_by("-published_at")
+    papers = Paper.objects.published().with_public_parts(figures=False).filter(publication__authors_index__contains=f"\n{name}\n").order_by("-published_at", "-pk")
     page = Paginator(papers, PAPERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "papers/listing.html", {"heading": name, "kind": "author", "page": page})
 
