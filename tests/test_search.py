@@ -105,6 +105,20 @@ def test_unpublishing_removes_a_paper_from_search(site):
     assert search.search("EchoFace") == []
 
 
+def test_a_result_shows_what_is_published_and_nothing_of_a_paper_withdrawn_meanwhile(site):
+    avatar, belle = site["avatar"], site["belle"]
+    ids = search.search("EchoFace") + search.search("GaussHead")
+    Section.objects.filter(paper=belle, kind=Section.Kind.SUMMARY).update(public=False)  # a paper without one
+    shown = search.shown(ids)
+    assert shown[avatar.pk][3] == avatar.publication.title
+    assert shown[avatar.pk][5] == avatar.sections.get(kind="summary", is_current=True).published_body
+    assert shown[belle.pk][5] is None
+    # Withdrawn between the search and the page's reading of its results.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        lifecycle.unpublish(avatar, site["user"])
+    assert set(search.shown(ids)) == {belle.pk}
+
+
 def test_the_search_page_lists_results_with_their_summaries(client, site):
     page = client.get("/search/?q=EchoFace").content.decode()
     assert "1 result" in page and site["avatar"].title in page and 'class="summary"' in page

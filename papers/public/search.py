@@ -178,6 +178,27 @@ def _ranked(words, prefix, any_term, allowed, params, limit, offset):
     return [row[0] for row in rows], rows[0][1] if rows else 0
 
 
+def shown(ids):
+    """What a result shows of each of `ids`, which search() found (with published() in its ranking query): a
+    dict id -> (arXiv id, language, publication day, title, abstract, one-line summary, its language).
+
+    One plain query, as a query of the same joins through the ORM cost 1.7 ms of a 7.5 ms results page to build.
+    It reads what is published only: the Publication and each section's published body, which an unpublished
+    or rejected paper no longer has (the inner join drops it)."""
+    if not ids:
+        return {}
+    sql = (
+        "SELECT p.id, p.arxiv_id, p.language, p.published_on, pub.title, pub.abstract, s.published_body, g.language "
+        "FROM papers_paper p JOIN papers_publication pub ON pub.paper_id = p.id "
+        "LEFT JOIN papers_section s ON s.paper_id = p.id AND s.kind = %s AND s.public = %s "
+        "LEFT JOIN papers_generation g ON g.id = s.generation_id "
+        f"WHERE p.id IN ({', '.join(['%s'] * len(ids))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Section.Kind.SUMMARY, True, *ids])
+        return {row[0]: row[1:] for row in cursor.fetchall()}
+
+
 RELATED_TERMS = 10  # an OR of every word of a title and abstract costs as much as all the papers it matches
 
 

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.paginator import Paginator
-from django.db.models import FilteredRelation, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -31,7 +31,7 @@ from django.utils.translation import check_for_language
 
 from ..editorial import roles
 from ..identifiers import ARXIV_ID
-from ..models import Figure, Paper, Section, Topic, TopicDay
+from ..models import Figure, Paper, Topic, TopicDay
 from . import search as search_index
 from . import snippets, surfaces
 from .caching import cached_public, cached_value, day_tag
@@ -204,13 +204,7 @@ def search_results(ids, query):
     """What a search result shows of each paper, in the order of `ids`: plain values in one query, not models,
     and HTML made here, not in the template (a page of results is rendered for every new query: building twenty
     papers with their publications and sections, then rendering them, cost more than finding them)."""
-    if not ids:
-        return []
-    summary = FilteredRelation("sections", condition=Q(sections__public=True, sections__kind=Section.Kind.SUMMARY))
-    rows = Paper.objects.published().filter(pk__in=ids).annotate(summary=summary).values_list(
-        "pk", "arxiv_id", "language", "published_on", "publication__title", "publication__abstract",
-        "summary__published_body", "summary__generation__language")
-    found = {row[0]: row[1:] for row in rows}
+    found = search_index.shown(ids)
     results = []
     for arxiv_id, language, day, title, abstract, body, body_language in (found[pk] for pk in ids if pk in found):
         results.append({
