@@ -204,7 +204,6 @@ local threads, run = 0, os.time()
 function setup(thread)
   threads = threads + 1
   thread:set("id", threads)
-  thread:set("run", run)
 end
 local n = 0
 request = function()
@@ -254,7 +253,7 @@ def wrk_load(port, pages, seconds, var):
 
 
 def verdict(ok, target):
-    return f"   {'ok' if ok else 'over'} ({target})"
+    return f"   {'ok' if ok else 'missed'} ({target})"
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from django.test import TestCase
 from papers import lifecycle, tasks
 from papers.editorial import review
 from papers.measurement.seeding import seed_papers
-from papers.models import Paper, Publication, Section, Topic
+from papers.models import Generation, Paper, Publication, Section, Topic
 from papers.public import search, snippets
 
 from .conftest import only_on_postgres, only_on_sqlite
@@ -119,6 +119,18 @@ def test_a_result_shows_what_is_published_and_nothing_of_a_paper_withdrawn_meanw
     assert set(search.shown(ids)) == {belle.pk}
 
 
+def test_a_passage_from_the_summary_carries_the_summarys_language(client, topic, publisher):
+    paper = paper_in_review(topic, 1)
+    summary = paper.sections.get(kind="summary", is_current=True)
+    review.edit_section(summary.pk, "一种新的扩散模型，用于驱动数字人。", summary.version, publisher)
+    Generation.objects.filter(pk=summary.generation_id).update(language="zh")
+    publish(Paper.objects.get(pk=paper.pk), publisher)
+    page = client.get("/search/?q=扩散模型").content.decode()
+    assert re.search(r'<p class="snippet" lang="zh">一种新的<mark>扩散模型</mark>', page)
+    page = client.get("/search/?q=stiff+heads").content.decode()
+    assert '<p class="snippet" lang="en">' in page
+
+
 def test_the_search_page_lists_results_with_their_summaries(client, site):
     page = client.get("/search/?q=EchoFace").content.decode()
     assert "1 result" in page and site["avatar"].title in page and 'class="summary"' in page
@@ -186,29 +198,45 @@ def test_each_result_shows_where_it_matched_with_the_words_marked(client, topic,
 
 def test_a_long_abstract_is_cut_around_its_first_match_at_word_edges():
     text = " ".join(f"word{n}" for n in range(200)) + " gaussian splatting " + " ".join(f"tail{n}" for n in range(200))
-    snippet = snippets.snippet([text], "splatting")
+    snippet = snippets.snippet(text, "splatting")
     assert snippet.startswith("… ") and snippet.endswith(" …") and "<mark>splatting</mark>" in snippet
     assert len(snippet) < 400
     words = snippet.removeprefix("… ").removesuffix(" …").split()
     assert all(w in text.split() or w.startswith("<mark>") for w in words), "no word cut in half"
-    assert snippets.snippet(["no match here"], "splatting") == "" and snippets.snippet([text], "!!") == ""
+    assert snippets.snippet("no match here", "splatting") == "" and snippets.snippet(text, "!!") == ""
 
 
 def test_short_and_common_words_mark_only_themselves():
     text = "An approach animates avatars from audio with a GAN; two GANs and the models agree on the faces."
-    marked = re.findall(r"<mark>(.*?)</mark>", snippets.snippet([text], "a gan models"))
+    marked = re.findall(r"<mark>(.*?)</mark>", snippets.snippet(text, "a gan models"))
     assert marked == ["GAN", "GANs", "models"], "not 'An', 'approach', 'avatars' nor the stop word 'a'"
-    assert re.findall(r"<mark>(.*?)</mark>", snippets.snippet([text], "the")) == ["the", "the"], \
+    assert re.findall(r"<mark>(.*?)</mark>", snippets.snippet(text, "the")) == ["the", "the"], \
         "a query of common words alone still marks them"
+
+
+def test_a_snippet_finds_its_word_in_chinese_text_without_spaces_and_with_accents_folded():
+    chinese = "本文" * 60 + "扩散模型" + "的方法" * 40 + " GAN 结果"
+    assert "<mark>扩散</mark>模型" in snippets.snippet(chinese, "扩散")
+    assert re.findall(r"<mark>(.*?)</mark>", snippets.snippet(chinese, "扩散 the")) == ["扩散"], \
+        "a common word beside a Chinese one is not marked"
+    accented = "Scores use the Fréchet distance, as in Pérez et al."
+    assert re.findall(r"<mark>(.*?)</mark>", snippets.snippet(accented, "frechet perez")) == ["Fréchet", "Pérez"]
+    assert re.findall(r"<mark>(.*?)</mark>", snippets.snippet("A naïve baseline.", "NAÏVE")) == ["naïve"]
 
 
 def test_a_snippet_shows_its_formulas_whole_as_mathml():
     text = "word " * 40 + r"We sort in $\mathcal{O}(n \log n)$ time and splat " + "tail " * 60
-    snippet = snippets.snippet([text], "splat")
+    snippet = snippets.snippet(text, "splat")
     assert "<math" in snippet and r"\mathcal" not in snippet and "<mark>splat</mark>" in snippet
     # A formula the passage's start would cut in half is shown whole.
-    cut = snippets.snippet([r"Costs $\mathcal{O}(" + "n " * 45 + r")$ then " + "x " * 10 + "splat"], "splat")
+    cut = snippets.snippet(r"Costs $\mathcal{O}(" + "n " * 45 + r")$ then " + "x " * 10 + "splat", "splat")
     assert cut.count("<math") == 1 and "$" not in cut
+    # ...and so is one its end would cut.
+    cut = snippets.snippet("splat " + "x " * 80 + r"then $\mathcal{O}(" + "n " * 45 + r")$ costs " + "y " * 80, "splat")
+    assert cut.count("<math") == 1 and "$" not in cut and cut.endswith(" …")
+    # A word inside a formula's source is not where the passage is: the first one readers can see is.
+    text = r"With $\alpha = 0.5$ fixed, " + "x " * 100 + "alpha blending mixes the layers."
+    assert "<mark>alpha</mark> blending" in snippets.snippet(text, "alpha")
 
 
 def test_results_come_twenty_to_a_page_with_a_link_to_the_next(client, topic, db):

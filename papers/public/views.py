@@ -63,7 +63,7 @@ def home(request):
         pairs |= Q(topics=topic, published_on=topic.latest_day)
     by_topic = defaultdict(list)
     wanted = {t.pk: t.latest_day for t in topics}
-    for paper in Paper.objects.published().with_public_parts(figures=False).filter(pairs).prefetch_related("topics").order_by("-published_at"):
+    for paper in Paper.objects.published().with_public_parts(figures=False).filter(pairs).prefetch_related("topics").order_by("-published_at", "-pk"):
         for topic in paper.topics.all():
             if wanted.get(topic.pk) == paper.published_on and len(by_topic[topic.pk]) < HOME_PAPERS_PER_TOPIC:
                 by_topic[topic.pk].append(paper)
@@ -207,10 +207,15 @@ def search_results(ids, query):
     found = search_index.shown(ids)
     results = []
     for arxiv_id, language, day, title, abstract, body, body_language in (found[pk] for pk in ids if pk in found):
+        language, body_language = language or "en", body_language or "en"
+        # Where it matched: the abstract, else the one-line summary, each in its own language.
+        passage, passage_language = snippets.snippet(abstract, query), language
+        if not passage:
+            passage, passage_language = snippets.snippet(body, query), body_language
         results.append({
-            "heading": result_heading(arxiv_id, language or "en", title, day),
-            "language": language or "en", "snippet": snippets.snippet([abstract, body], query),
-            "summary": render_markdown(body) if body else "", "summary_language": body_language or "en",
+            "heading": result_heading(arxiv_id, language, title, day),
+            "snippet": passage, "snippet_language": passage_language,
+            "summary": render_markdown(body) if body else "", "summary_language": body_language,
         })
     return results
 
