@@ -124,7 +124,7 @@ def run_size(papers, args):
         run("collectstatic", "--noinput")
         with gunicorn(env) as port:
             measured = bench(port, pages, sizes, papers, args)
-            wrk_load(port, pages, args.wrk_seconds, var)
+            wrk_load(port, pages, args.wrk_seconds, var, papers)
         return measured
     finally:
         shutil.rmtree(var, ignore_errors=True)
@@ -189,7 +189,7 @@ def bench(port, pages, sizes, papers, args):
         latencies.append(time.perf_counter() - started)
     median, p99 = statistics.median(latencies) * 1000, ms(latencies, 99)
     print(f"\nsearch, 200 different queries, uncached: median {median:.1f} ms, p99 {p99:.1f} ms"
-          + verdict(median < 15 and p99 < 40, "median < 15 ms, p99 < 40 ms at 10,000 papers"))
+          + (verdict(median < 15 and p99 < 40, "median < 15 ms, p99 < 40 ms") if papers == TARGET_PAPERS else ""))
     measured["queries"] = (median, p99)
     return measured
 
@@ -212,11 +212,12 @@ request = function()
   return wrk.format("GET", "/search/?q=" .. q .. "&n=" .. run .. "-" .. id .. "-" .. n)
 end
 """
-SEARCH_RPS_TARGET = 300
+# The issue's targets for search, at 10,000 papers: median < 15 ms, p99 < 40 ms, 300 distinct queries a second.
+SEARCH_RPS_TARGET, TARGET_PAPERS = 300, 10_000
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
 
 
-def wrk_load(port, pages, seconds, var):
+def wrk_load(port, pages, seconds, var, papers):
     """wrk, 2 threads and 8 connections, on home, paper, search (distinct queries, so uncached) and feed."""
     wrk = shutil.which("wrk")
     if wrk is None:
@@ -248,12 +249,12 @@ def wrk_load(port, pages, seconds, var):
 
         print(f"{name:<26}{shown(float(rps.group(1)) if rps else None, '', 9, 0)}{shown(latency.get('50'))}"
               f"{shown(latency.get('99'))}{(requests.group(1) if requests else '—'):>10}  {socket_errors + bad_status}"
-              + (verdict(float(rps.group(1)) >= SEARCH_RPS_TARGET, f"target >= {SEARCH_RPS_TARGET} req/s")
-                 if extra and rps else ""))
+              + (verdict(float(rps.group(1)) >= SEARCH_RPS_TARGET, f">= {SEARCH_RPS_TARGET} req/s")
+                 if extra and rps and papers == TARGET_PAPERS else ""))
 
 
 def verdict(ok, target):
-    return f"   {'ok' if ok else 'missed'} ({target})"
+    return f"   {'ok' if ok else 'missed'} (target at {TARGET_PAPERS:,} papers: {target})"
 
 
 if __name__ == "__main__":
