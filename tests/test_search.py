@@ -296,6 +296,11 @@ def segments():
 
 @only_on_sqlite  # FTS5's own tables; PostgreSQL's GIN index needs no merge
 def test_the_daily_merge_leaves_the_index_one_segment_finding_the_same_papers(topic, publisher):
+    # From an empty index: FTS5 merges every segment by itself when the 16th is written (crisismerge), and
+    # segments earlier transactional tests left (a flush does not empty papers_fts) could make these three one.
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM papers_fts")
+    search.optimize()
     for n in (1, 2, 3):
         published_paper(topic, publisher, n)  # each publication writes a segment of its own
     found = search.search("avatar")
