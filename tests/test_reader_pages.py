@@ -116,8 +116,7 @@ def test_headings_are_in_the_readers_language_and_the_text_in_its_own(client, to
     assert page.get("lang") == "zh-hans"
 
     def lang_of(element):
-        return next(e.get("lang") for e in element.iterancestors() if e.get("lang")) if element.get("lang") is None \
-            else element.get("lang")
+        return next(e.get("lang") for e in (element, *element.iterancestors()) if e.get("lang"))
 
     section = '//*[contains(concat(" ", @class, " "), " digest-section ")]'
     headings = page.xpath(f"{section}/h2 | {section}/h3")

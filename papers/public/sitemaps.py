@@ -27,8 +27,6 @@ class TopicSitemap(Sitemap):
 
 
 class DaySitemap(Sitemap):
-    limit = 50_000
-
     def items(self):
         return TopicDay.objects.select_related("topic").only("day", "topic__slug").order_by("pk")
 
