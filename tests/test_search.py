@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 
 from papers import lifecycle, tasks
 from papers.editorial import review
@@ -288,6 +289,14 @@ def test_a_query_matching_more_than_the_window_ranks_its_newest_matches_and_says
     assert "most recent matches" not in client.get("/search/?q=zebra&topic=older").content.decode()
 
 
+def empty_index():
+    """A flush does not empty the index's tables: a test that counts their rows or segments starts here."""
+    with connection.cursor() as cursor:
+        for table in search.tables():
+            cursor.execute(f"DELETE FROM {table}")
+    search.optimize()
+
+
 def segments():
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(DISTINCT segid) FROM papers_fts_idx")
@@ -297,10 +306,8 @@ def segments():
 @only_on_sqlite  # FTS5's own tables; PostgreSQL's GIN index needs no merge
 def test_the_daily_merge_leaves_the_index_one_segment_finding_the_same_papers(topic, publisher):
     # From an empty index: FTS5 merges every segment by itself when the 16th is written (crisismerge), and
-    # segments earlier transactional tests left (a flush does not empty papers_fts) could make these three one.
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM papers_fts")
-    search.optimize()
+    # segments earlier transactional tests left could make these three one.
+    empty_index()
     for n in (1, 2, 3):
         published_paper(topic, publisher, n)  # each publication writes a segment of its own
     found = search.search("avatar")
@@ -313,7 +320,8 @@ def test_the_daily_merge_leaves_the_index_one_segment_finding_the_same_papers(to
 def test_a_search_without_results_loads_no_paper(client, site, django_assert_num_queries):
     with django_assert_num_queries(1):  # the topics of the filter, kept for the next pages
         client.get("/search/")
-    with django_assert_num_queries(2):  # ranking the words as typed, then with the last as a prefix
+    # Ranking the words as typed, then with the last as a prefix: among the newest papers, then in the whole index.
+    with django_assert_num_queries(2 * len(search.tables())):
         client.get("/search/?q=zzzqqqxxx")
 
 
@@ -324,3 +332,62 @@ def test_the_topic_filter_lists_a_topic_once_it_has_something_public(client, sit
     page = client.get("/search/?topic=brand-new").content.decode()
     assert '<option value="brand-new" selected>Brand new topic</option>' in page
     assert f'<option value="{site["topic"].slug}" >' in page
+
+
+def recent_rows():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rowid FROM papers_fts_recent ORDER BY rowid")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@only_on_sqlite  # PostgreSQL's ts_rank needs no word counts, and has one table
+def test_a_common_query_is_ranked_among_the_newest_papers_alone_finding_what_the_whole_index_would(
+        topic, db, monkeypatch):
+    monkeypatch.setattr(search, "RECENT", 4)
+    monkeypatch.setattr(search, "WINDOW", 3)
+    empty_index()
+    papers = sorted(p.pk for p in seed_papers(8, topic=topic))
+    search.optimize()
+    assert recent_rows() == papers[-4:]
+    with CaptureQueriesContext(connection) as queries:
+        found = search.search("avatar")
+    assert sorted(found) == papers[-3:], "the window: the newest three matches"
+    ranking = [q["sql"] for q in queries if "bm25" in q["sql"]]
+    assert len(ranking) == 1 and "FROM papers_fts_recent(" in ranking[0]
+    # Fewer matches there than a window: the whole index ranks it, and finds the older papers too.
+    Publication.objects.filter(paper_id__in=papers[:2] + papers[-1:]).update(title="Okapi okapi")
+    for pk in papers[:2] + papers[-1:]:
+        search.index_paper(Paper.objects.get(pk=pk))
+    assert sorted(search.search("okapi")) == papers[:2] + papers[-1:]
+
+
+@only_on_sqlite
+def test_the_newest_papers_index_holds_every_row_from_its_oldest_up_whatever_is_published_or_withdrawn(
+        topic, db, monkeypatch):
+    monkeypatch.setattr(search, "RECENT", 3)
+    empty_index()
+    papers = sorted(p.pk for p in seed_papers(6, topic=topic))
+    search.optimize()
+    assert recent_rows() == papers[-3:]
+    search.remove_paper(papers[-2])
+    search.index_paper(Paper.objects.get(pk=papers[-2]))  # published again: as new as the oldest there
+    search.index_paper(Paper.objects.get(pk=papers[0]))  # older: the whole index only
+    assert recent_rows() == papers[-3:]
+    for pk in papers[-3:]:
+        search.remove_paper(pk)
+    assert recent_rows() == []
+    # Emptied, it is filled again with the newest papers, the one indexed now among them or not.
+    search.index_paper(Paper.objects.get(pk=papers[0]))
+    assert recent_rows() == papers[:3]
+    search.optimize()  # the daily merge leaves it at RECENT rows, older ones dropped
+    for pk in papers[-3:]:
+        search.index_paper(Paper.objects.get(pk=pk))
+    assert recent_rows() == papers[:3] + papers[-3:]
+    search.optimize()
+    assert recent_rows() == papers[-3:]
+    assert index_rows() == papers
+    # A paper unpublished without the index knowing (a restored backup): reindexing drops it from both, and the
+    # newest papers are the newest RECENT again.
+    Paper.objects.filter(pk=papers[-1]).update(status=Paper.Status.UNPUBLISHED, published_at=None)
+    search.reindex_all()
+    assert (index_rows(), recent_rows()) == (papers[:-1], papers[-4:-1])
