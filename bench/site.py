@@ -1,14 +1,17 @@
 """Public-site benchmark: 10,000 and 100,000 published papers behind gunicorn. Prints figures; asserts nothing.
 
-    .venv/bin/python bench/site.py [--papers 10000,100000] [--seconds 5] [--wrk-seconds 30]
+    .venv/bin/python bench/site.py [--papers 10000,100000] [--seconds 5] [--wrk-seconds 30] [--rounds 3]
 
-For home, topic, day, paper, search and feed: requests per second served warm (from the page
-cache) beside a static file of the same size served by the same server (whitenoise), and the
-median and p99 latency of uncached renders (each request a distinct URL, so the cache misses).
-Search latency is measured uncached over 200 different queries. Last, wrk (Debian's package) loads
-home, paper, search and feed for 30 s each (`--wrk-seconds`): requests per second, p50, p99 and errors.
-Each size runs on a database of its own; at the end the uncached latencies are printed side by side, with each
-page's growth against the target (at most 1.5 times its figure at the smallest size).
+Each size is seeded in a database of its own and served by its own gunicorn. Per size: requests per second
+served warm (from the page cache) for home, topic, day, paper, search and feed, beside a static file of the same
+size served by the same server (whitenoise); then wrk (Debian's package) loads home, paper and feed for 30 s
+each (`--wrk-seconds`): requests per second, p50, p99 and errors.
+
+Then what the targets are about, measured with the sizes in alternation, round after round (`--rounds`), as this
+machine's speed drifts by up to a third from one minute to the next and would otherwise be taken for growth: each
+page's median and p99 latency uncached (each request a distinct URL, so the cache misses) side by side with its
+growth against the target (at most 1.5 times its figure at the smallest size); search over 200 different queries
+a round; and wrk on distinct search queries, the median of the rounds' requests per second.
 """
 
 import argparse
@@ -88,21 +91,22 @@ def main():
     parser.add_argument("--papers", default="10000,100000", help="sizes, comma-separated")
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--wrk-seconds", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     sizes = [int(n) for n in args.papers.split(",")]
-    results = {size: run_size(size, args) for size in sizes}
-    if len(sizes) > 1:
-        first, *others = sizes
-        print(f"\n== uncached p50 (p99) by size; target: at most 1.5x the figure at {first} papers ==")
-        print(f"{'page':<8}" + "".join(f"{n:>20}" for n in sizes) + "   growth")
-        for name in results[first]:
-            cells = "".join(f"{results[n][name][0]:>10.1f} ({results[n][name][1]:.0f}) ms" for n in sizes)
-            growth = results[others[-1]][name][0] / results[first][name][0]
-            print(f"{name:<8}{cells}   {growth:.1f}x {'ok' if growth <= 1.5 else 'over'}")
+    if os.environ.get("DATABASE_URL") and len(sizes) > 1:
+        parser.error("with DATABASE_URL, one size a run (--papers 10000): the sizes would share its database")
+    with contextlib.ExitStack() as stack:
+        sites = {papers: stack.enter_context(seeded_site(papers)) for papers in sizes}
+        for papers, (port, pages, var) in sites.items():
+            warm(port, pages, papers, args)
+            wrk_load(port, pages, args.wrk_seconds, var)
+        in_alternation(sites, args)
 
 
-def run_size(papers, args):
-    """Seed `papers` papers in a database of their own and measure; returns {page: (p50 ms, p99 ms)}."""
+@contextlib.contextmanager
+def seeded_site(papers):
+    """`papers` papers seeded in a database of their own, served by gunicorn: yields (port, pages, var dir)."""
     var = Path(tempfile.mkdtemp(prefix="digest-bench-"))
     env = {**os.environ, "VAR_DIR": str(var), "DB_NAME": str(var / "site.sqlite3"), "DEBUG": "False",
            "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECRET_KEY": "bench-" + "x" * 50, "SECURE_SSL_REDIRECT": "False", "WHITENOISE_USE_FINDERS": "False",
@@ -123,9 +127,7 @@ def run_size(papers, args):
             (var / "static" / f"same-size-{name}.html").write_bytes(b"x" * size)
         run("collectstatic", "--noinput")
         with gunicorn(env) as port:
-            measured = bench(port, pages, sizes, papers, args)
-            wrk_load(port, pages, args.wrk_seconds, var, papers)
-        return measured
+            yield port, {name: (path, sizes[name]) for name, path in pages.items()}, var
     finally:
         shutil.rmtree(var, ignore_errors=True)
 
@@ -164,34 +166,66 @@ def page_paths(port):
             "search": "/search/?q=gaussian+avatar", "feed": "/feed/rss/"}
 
 
-def bench(port, pages, sizes, papers, args):
-    measured = {}
+def warm(port, pages, papers, args):
     print(f"\n== {papers} papers, gunicorn 2 workers, 4 keep-alive clients, {args.seconds:.0f} s per row ==")
-    print(f"{'page':<8}{'bytes':>9}{'warm req/s':>12}{'static same size':>18}{'ratio':>7}{'uncached p50':>14}{'p99':>9}  errors")
-    for name, path in pages.items():
+    print(f"{'page':<8}{'bytes':>9}{'warm req/s':>12}{'static same size':>18}{'ratio':>7}  errors")
+    for name, (path, size) in pages.items():
         warm_rps, warm_errors, _ = load(port, [path], args.seconds)
         static_rps, static_errors, _ = load(port, [f"/static/same-size-{name}.html"], args.seconds)
-        separator = "&" if "?" in path else "?"
-        cold_paths = [f"{path}{separator}nocache={i}" for i in range(100000)]
-        _, cold_errors, cold = load(port, cold_paths, args.seconds, threads=1)
         ratio = static_rps / warm_rps if warm_rps else float("inf")
-        measured[name] = (ms(cold, 50), ms(cold, 99))
-        print(f"{name:<8}{sizes[name]:>9}{warm_rps:>12.0f}{static_rps:>18.0f}{ratio:>6.1f}x{ms(cold, 50):>11.1f} ms"
-              f"{ms(cold, 99):>6.0f} ms  {warm_errors + static_errors + cold_errors}")
-    conn = connect(port)
+        print(f"{name:<8}{size:>9}{warm_rps:>12.0f}{static_rps:>18.0f}{ratio:>6.1f}x  {warm_errors + static_errors}")
+
+
+def in_alternation(sites, args):
+    """Uncached latencies, 200 different queries and wrk on distinct queries, each size in turn every round."""
+    latencies = {papers: {} for papers in sites}
+    errors = {papers: {} for papers in sites}
+    rps = {papers: [] for papers in sites}
+    has_wrk = shutil.which("wrk") is not None
     rng = random.Random(1)
     words = "audio driven talking head avatar gaussian splatting diffusion portrait motion relighting 数字人 扩散模型".split()
-    queries = [f"/search/?q={quote(' '.join(rng.sample(words, 2)))}&n={i}" for i in range(200)]
-    latencies = []
-    for path in queries:
-        started = time.perf_counter()
-        status, _ = fetch(conn, path)
-        latencies.append(time.perf_counter() - started)
-    median, p99 = statistics.median(latencies) * 1000, ms(latencies, 99)
-    print(f"\nsearch, 200 different queries, uncached: median {median:.1f} ms, p99 {p99:.1f} ms"
-          + (verdict(median < 15 and p99 < 40, "median < 15 ms, p99 < 40 ms") if papers == TARGET_PAPERS else ""))
-    measured["queries"] = (median, p99)
-    return measured
+    for round_ in range(args.rounds):
+        queries = [f"/search/?q={quote(' '.join(rng.sample(words, 2)))}&n={round_}-{i}" for i in range(200)]
+        for papers, (port, pages, var) in sites.items():
+            for name, (path, _) in pages.items():
+                separator = "&" if "?" in path else "?"
+                cold_paths = [f"{path}{separator}nocache={round_}-{i}" for i in range(100000)]
+                _, failed, cold = load(port, cold_paths, args.seconds / args.rounds, threads=1)
+                latencies[papers].setdefault(name, []).extend(cold)
+                errors[papers][name] = errors[papers].get(name, 0) + failed
+            conn = connect(port)
+            for path in queries:
+                started = time.perf_counter()
+                status, _ = fetch(conn, path)
+                latencies[papers].setdefault("queries", []).append(time.perf_counter() - started)
+                errors[papers]["queries"] = errors[papers].get("queries", 0) + (status != 200)
+            if has_wrk:
+                rps[papers].append(wrk_search(port, var, args.wrk_seconds / args.rounds))
+    sizes = list(sites)
+    first, last = sizes[0], sizes[-1]
+    print(f"\n== uncached p50 (p99), sizes in alternation, {args.rounds} rounds; target: at most 1.5x the figure at "
+          f"{first:,} papers ==")
+    print(f"{'page':<8}" + "".join(f"{n:>20,}" for n in sizes) + "  errors" + ("   growth" if len(sizes) > 1 else ""))
+    for name in latencies[first]:
+        cells = "".join(f"{ms(latencies[n][name], 50):>10.1f} ({ms(latencies[n][name], 99):.0f}) ms" for n in sizes)
+        failed = sum(errors[n][name] for n in sizes)
+        growth = ms(latencies[last][name], 50) / ms(latencies[first][name], 50)
+        print(f"{name:<8}{cells}{failed:>8}"
+              + (f"   {growth:.1f}x {'ok' if growth <= 1.5 else 'over'}" if len(sizes) > 1 else ""))
+    print("(queries: 200 different searches a round)")
+    for papers in sizes:
+        if papers == TARGET_PAPERS:
+            found = latencies[papers]["queries"]
+            median, p99 = statistics.median(found) * 1000, ms(found, 99)
+            print(f"\nsearch at {papers:,} papers, different queries, uncached: median {median:.1f} ms, p99 {p99:.1f} ms"
+                  + verdict(median < 15 and p99 < 40, "median < 15 ms, p99 < 40 ms"))
+    if has_wrk:
+        print(f"\n== wrk on distinct search queries, 2 threads, 8 connections, {args.rounds} rounds of "
+              f"{args.wrk_seconds / args.rounds:.0f} s: req/s ==")
+        for papers in sizes:
+            median = statistics.median(rps[papers])
+            print(f"{papers:>8,}  rounds {', '.join(f'{r:.0f}' for r in rps[papers])}   median {median:.0f}"
+                  + (verdict(median >= SEARCH_RPS_TARGET, f">= {SEARCH_RPS_TARGET} req/s") if papers == TARGET_PAPERS else ""))
 
 
 # Every request a query of its own: each wrk thread counts through the word pairs with its own id and this run's
@@ -217,40 +251,54 @@ SEARCH_RPS_TARGET, TARGET_PAPERS = 300, 10_000
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
 
 
-def wrk_load(port, pages, seconds, var, papers):
-    """wrk, 2 threads and 8 connections, on home, paper, search (distinct queries, so uncached) and feed."""
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        print("\nwrk is not installed (apt-get install wrk): load rows skipped")
-        return
+def wrk(port, path, seconds, *extra):
+    """wrk's figures for `path` (2 threads, 8 connections): {"rps", "p50", "p99", "requests", "errors"}, None for
+    what it did not print; or a string saying why it failed."""
+    done = subprocess.run([shutil.which("wrk"), "-t2", "-c8", f"-d{seconds:.0f}s", "--latency", *extra,
+                           f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True)
+    if done.returncode:
+        return f"wrk failed ({done.returncode}): {(done.stderr or done.stdout).strip()[:200]}"
+    out = done.stdout
+    # wrk leaves out what it could not measure (no p99 when too few requests returned): say so, go on.
+    latency = {q: float(v) * UNITS[u] for q, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)$", out, re.M)}
+    requests = re.search(r"(\d+) requests in", out)
+    socket_errors = sum(map(int, re.findall(r"(?:connect|read|write|timeout) (\d+)", out)))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)  # wrk prints it only when there are some
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    return {"rps": float(rps.group(1)) if rps else None, "p50": latency.get("50"), "p99": latency.get("99"),
+            "requests": requests.group(1) if requests else None,
+            "errors": socket_errors + (int(non_2xx.group(1)) if non_2xx else 0)}
+
+
+def wrk_search(port, var, seconds):
+    """Requests per second on distinct search queries (0 where wrk failed)."""
     script = var / "search.lua"
     script.write_text(SEARCH_SCRIPT)
+    found = wrk(port, "/search/", seconds, "-s", str(script))
+    if isinstance(found, str):
+        print(f"search: {found}")
+        return 0
+    return found["rps"] or 0
+
+
+def wrk_load(port, pages, seconds, var):
+    """wrk on home, paper and feed (search comes in alternation, in_alternation())."""
+    if shutil.which("wrk") is None:
+        print("\nwrk is not installed (apt-get install wrk): load rows skipped")
+        return
     print(f"\n== wrk, 2 threads, 8 connections, {seconds} s each, gunicorn 2 workers ==")
-    print(f"{'page':<26}{'req/s':>9}{'p50':>11}{'p99':>11}{'requests':>10}  errors")
-    rows = [("home", pages["home"], []), ("paper", pages["paper"], []),
-            ("search (distinct queries)", "/search/", ["-s", str(script)]), ("feed (RSS)", pages["feed"], [])]
-    for name, path, extra in rows:
-        done = subprocess.run([wrk, "-t2", "-c8", f"-d{seconds}s", "--latency", *extra,
-                               f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True)
-        if done.returncode:
-            print(f"{name:<26}wrk failed ({done.returncode}): {(done.stderr or done.stdout).strip()[:200]}")
+    print(f"{'page':<12}{'req/s':>9}{'p50':>11}{'p99':>11}{'requests':>10}  errors")
+
+    def shown(value, unit=" ms", width=8, digits=2):
+        return f"{value:>{width}.{digits}f}{unit}" if value is not None else f"{'—':>{width}}{unit}"
+
+    for name in ("home", "paper", "feed"):
+        found = wrk(port, pages[name][0], seconds)
+        if isinstance(found, str):
+            print(f"{name:<12}{found}")
             continue
-        out = done.stdout
-        # wrk leaves out what it could not measure (no p99 when too few requests returned): say so, go on.
-        latency = {q: float(v) * UNITS[u] for q, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)$", out, re.M)}
-        requests = re.search(r"(\d+) requests in", out)
-        socket_errors = sum(map(int, re.findall(r"(?:connect|read|write|timeout) (\d+)", out)))
-        non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)  # wrk prints it only when there are some
-        bad_status = int(non_2xx.group(1)) if non_2xx else 0
-        rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-
-        def shown(value, unit=" ms", width=8, digits=2):
-            return f"{value:>{width}.{digits}f}{unit}" if value is not None else f"{'—':>{width}}{unit}"
-
-        print(f"{name:<26}{shown(float(rps.group(1)) if rps else None, '', 9, 0)}{shown(latency.get('50'))}"
-              f"{shown(latency.get('99'))}{(requests.group(1) if requests else '—'):>10}  {socket_errors + bad_status}"
-              + (verdict(float(rps.group(1)) >= SEARCH_RPS_TARGET, f">= {SEARCH_RPS_TARGET} req/s")
-                 if extra and rps and papers == TARGET_PAPERS else ""))
+        print(f"{name:<12}{shown(found['rps'], '', 9, 0)}{shown(found['p50'])}{shown(found['p99'])}"
+              f"{found['requests'] or '—':>10}  {found['errors']}")
 
 
 def verdict(ok, target):

@@ -140,7 +140,7 @@ def optimize():
 
 
 def tables():
-    """The index's tables, the one to rank in first first. PostgreSQL's ts_rank does not weigh words by their
+    """The index's tables, in the order search tries them. PostgreSQL's ts_rank does not weigh words by their
     rarity: it has one table."""
     return ("papers_fts_recent", "papers_fts") if connection.vendor == "sqlite" else ("papers_fts",)
 
