@@ -108,7 +108,7 @@ def main():
 def seeded_site(papers):
     """`papers` papers seeded in a database of their own, served by gunicorn: yields (port, pages, var dir)."""
     var = Path(tempfile.mkdtemp(prefix="digest-bench-"))
-    env = {**os.environ, "VAR_DIR": str(var), "DB_NAME": str(var / "site.sqlite3"), "DEBUG": "False",
+    env = {**os.environ, "VAR_DIR": str(var), "DB_NAME": str(var / "site.sqlite3"), "CACHE_DIR": str(var / "cache"), "DEBUG": "False",
            "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECRET_KEY": "bench-" + "x" * 50, "SECURE_SSL_REDIRECT": "False", "WHITENOISE_USE_FINDERS": "False",
            "LOG_LEVEL": "WARNING", "STATIC_ROOT": str(var / "static")}
     run = lambda *a: subprocess.run([PY, "manage.py", *a], cwd=ROOT, env=env, check=True, capture_output=True)  # noqa: E731
@@ -186,7 +186,8 @@ def in_alternation(sites, args):
     words = "audio driven talking head avatar gaussian splatting diffusion portrait motion relighting 数字人 扩散模型".split()
     for round_ in range(args.rounds):
         queries = [f"/search/?q={quote(' '.join(rng.sample(words, 2)))}&n={round_}-{i}" for i in range(200)]
-        for papers, (port, pages, var) in sites.items():
+        # Each round in the other order, so that a steady drift weighs on every size alike.
+        for papers, (port, pages, var) in sorted(sites.items(), reverse=round_ % 2 == 1):
             for name, (path, _) in pages.items():
                 separator = "&" if "?" in path else "?"
                 cold_paths = [f"{path}{separator}nocache={round_}-{i}" for i in range(100000)]

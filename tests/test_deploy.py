@@ -69,5 +69,5 @@ def test_the_web_server_leaves_what_loading_the_site_made_out_of_garbage_collect
     """A full collection walked every object the site loads, stopping a request for 50 ms or more."""
     counted = "import gc, digest.wsgi; print(gc.get_freeze_count())"
     result = subprocess.run([sys.executable, "-c", counted], cwd=ROOT, capture_output=True, text=True,
-                            env={**os.environ, "VAR_DIR": str(tmp_path)})
+                            env={**os.environ, "DEBUG": "True", "VAR_DIR": str(tmp_path)})
     assert int(result.stdout.strip() or 0) > 50_000, result.stderr

@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 
 from ..models import Paper, Section
+from . import caching
 from ..stopwords import STOPWORDS
 
 CJK_RUN_RE = re.compile(r"[\u4e00-\u9fff]+")
@@ -70,6 +71,7 @@ def document(paper):
 def index_paper(paper):
     """(Re)index a paper; unpublished papers are removed from the index."""
     with transaction.atomic():
+        oldest = _oldest_recent() if connection.vendor == "sqlite" else None  # read first: it may be this paper
         remove_paper(paper.pk)
         if not Paper.objects.published().filter(pk=paper.pk).exists():
             return
@@ -80,7 +82,7 @@ def index_paper(paper):
                     "INSERT INTO papers_fts (rowid, title, authors, abstract, body) VALUES (%s, %s, %s, %s, %s)",
                     values,
                 )
-                _index_recent(cursor, paper.pk)
+                _index_recent(cursor, paper.pk, oldest)
             else:
                 cursor.execute(
                     "INSERT INTO papers_fts (rowid, document) VALUES (%s, "
@@ -91,12 +93,16 @@ def index_paper(paper):
                 )
 
 
-def _index_recent(cursor, rowid):
-    """Copy a row just indexed into papers_fts_recent if it is as new as the oldest there. What holds throughout:
-    every row of papers_fts from the oldest of papers_fts_recent up is in papers_fts_recent, so the newest
-    matches of a query there are its newest matches on the whole site."""
-    cursor.execute("SELECT MIN(rowid) FROM papers_fts_recent")
-    oldest = cursor.fetchone()[0]
+def _oldest_recent():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MIN(rowid) FROM papers_fts_recent")
+        return cursor.fetchone()[0]
+
+
+def _index_recent(cursor, rowid, oldest):
+    """Copy a row just indexed into papers_fts_recent if it is as new as the `oldest` there. What holds
+    throughout: every row of papers_fts from the oldest of papers_fts_recent up is in papers_fts_recent, so the
+    newest matches of a query there are its newest matches on the whole site."""
     if oldest is None:  # empty: the newest RECENT papers, whose oldest may be older than this one
         _refill_recent(cursor)
     elif rowid >= oldest:
@@ -104,13 +110,11 @@ def _index_recent(cursor, rowid):
 
 
 def _refill_recent(cursor):
-    """Make papers_fts_recent the newest RECENT rows of papers_fts: it gains a day's publications until the
-    daily optimize() comes here."""
-    cursor.execute("SELECT rowid FROM papers_fts ORDER BY rowid DESC LIMIT 1 OFFSET %s", [RECENT - 1])
-    oldest = (cursor.fetchone() or [0])[0]
-    cursor.execute("DELETE FROM papers_fts_recent WHERE rowid < %s", [oldest])
-    cursor.execute(f"INSERT INTO papers_fts_recent {COPY} "
-                   "WHERE rowid >= %s AND rowid NOT IN (SELECT rowid FROM papers_fts_recent)", [oldest])
+    """Write papers_fts_recent again as the newest RECENT rows of papers_fts: it gains a day's publications
+    until the daily optimize() comes here. All of it, not only what is missing, so that rows a process running
+    the code of before migration 0020 wrote to papers_fts alone are right here by the next day."""
+    cursor.execute("DELETE FROM papers_fts_recent")
+    cursor.execute(f"INSERT INTO papers_fts_recent {COPY} ORDER BY rowid DESC LIMIT %s", [RECENT])
 
 
 def reindex_all():
@@ -137,6 +141,9 @@ def optimize():
             _refill_recent(cursor)
             for table in tables():
                 cursor.execute(f"INSERT INTO {table}({table}) VALUES('optimize')")
+            # A query may now be ranked in the other table, with its words weighed over other papers: pages
+            # of results cached before and after would not follow on.
+            transaction.on_commit(lambda: caching.changed(["search"]))
 
 
 def tables():
