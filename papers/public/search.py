@@ -24,8 +24,8 @@ from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 
 from ..models import Paper, Section
-from . import caching
 from ..stopwords import STOPWORDS
+from . import caching
 
 CJK_RUN_RE = re.compile(r"[\u4e00-\u9fff]+")
 TOKEN_RE = re.compile(r"\w+")
